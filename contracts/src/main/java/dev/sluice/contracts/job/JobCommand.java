@@ -1,0 +1,13 @@
+package dev.sluice.contracts.job;
+
+import dev.sluice.contracts.Event;
+
+/** Requests about a job, written by submit to {@code sluice.job.commands}, keyed by job id. */
+public sealed interface JobCommand extends Event permits JobSubmitted, JobCancelRequested {
+    long jobId();
+
+    @Override
+    default String key() {
+        return Long.toString(jobId());
+    }
+}

@@ -1,0 +1,16 @@
+package dev.sluice.contracts.node;
+
+import dev.sluice.contracts.EventType;
+
+import java.time.Instant;
+
+/**
+ * End (or signal) a job's processes on {@code node}.
+ *
+ * @param reason          why: {@code CANCELLED} (scancel) or {@code TIMEOUT}; the agent reports the end with it
+ * @param killWaitSeconds time between SIGTERM and SIGKILL
+ */
+@EventType("sluice.node.signal-requested.v1")
+public record SignalRequested(String node, long jobId, Instant time, String reason, int killWaitSeconds)
+        implements NodeCommand {
+}

@@ -1,0 +1,2 @@
+package dev.sluice.identity;
+class Placeholder {}
