@@ -41,6 +41,21 @@ public record ClusterConfig(String clusterName, List<NodeDef> nodes, List<Partit
 
     public static final String DEFAULT_CLUSTER_NAME = "sluice";
 
+    /**
+     * What a cluster without a configuration file gets: one partition {@code cpu}, the default, over every node
+     * that registers. The local runner writes this to its data folder on first start, for the admin to edit.
+     */
+    public static final String LOCAL_DEFAULT = String.join("\n",
+            "# Sluice cluster configuration, in slurm.conf's words.",
+            "ClusterName=" + DEFAULT_CLUSTER_NAME,
+            "PartitionName=cpu Nodes=ALL Default=YES MaxTime=INFINITE State=UP",
+            "");
+
+    /** The configuration in {@code file}, or {@link #LOCAL_DEFAULT} when no file is named. */
+    public static ClusterConfig loadOrDefault(java.util.Optional<String> file) {
+        return file.filter(f -> !f.isBlank()).map(f -> load(Path.of(f))).orElseGet(() -> parse(LOCAL_DEFAULT));
+    }
+
     public static ClusterConfig load(Path file) {
         try {
             return parse(Files.readString(file));
