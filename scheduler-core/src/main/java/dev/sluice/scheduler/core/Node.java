@@ -1,0 +1,26 @@
+package dev.sluice.scheduler.core;
+
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * A compute node as the scheduler knows it.
+ *
+ * @param cpuIds        the host CPU ids this node owns
+ * @param reason        why it is DOWN or DRAINED, else null
+ * @param bootId        the agent start that registered it, to tell a restart from a repeat
+ */
+public record Node(String name, List<Integer> cpuIds, long memoryMb, NodeState state, String reason,
+                   Instant lastHeartbeat, String bootId) {
+    public Node {
+        cpuIds = List.copyOf(cpuIds);
+    }
+
+    Node with(NodeState newState, String newReason) {
+        return new Node(name, cpuIds, memoryMb, newState, newReason, lastHeartbeat, bootId);
+    }
+
+    Node heartbeatAt(Instant time) {
+        return new Node(name, cpuIds, memoryMb, state, reason, time, bootId);
+    }
+}

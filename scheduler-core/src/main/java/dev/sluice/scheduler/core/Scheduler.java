@@ -1,0 +1,480 @@
+package dev.sluice.scheduler.core;
+
+import dev.sluice.scheduler.core.config.ClusterConfig;
+import dev.sluice.scheduler.core.config.ClusterConfig.PartitionDef;
+import dev.sluice.scheduler.core.config.Hostlist;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+/**
+ * The scheduling core: jobs, nodes and partitions, driven by inputs and a clock, answering with decisions. Not
+ * thread-safe: one thread owns it (the scheduler service's loop, or a simulator).
+ *
+ * <p>Each {@link #handle} call applies its inputs in order, runs one scheduling pass, and returns the events in
+ * the order they happened followed by the records to persist. Restoring those records with {@link #restore}
+ * gives back the same scheduler.
+ */
+public final class Scheduler {
+    public static final String BATCH_STEP = "batch";
+    public static final String NOT_RESPONDING = "Not responding";
+    public static final int DEFAULT_KILL_WAIT_SECONDS = 30;
+    public static final int DEFAULT_SLURMD_TIMEOUT_SECONDS = 60;
+
+    private final ClusterConfig config;
+    private final Clock clock;
+    private final SchedulingStrategy strategy;
+    private final int killWaitSeconds;
+    private final Duration slurmdTimeout;
+    private final Long defMemPerCpuMb;
+
+    private final Map<Long, Job> jobs = new HashMap<>();
+    private final TreeMap<String, Node> nodes = new TreeMap<>(NodeOrder.NAMES);
+    private final Map<String, Set<Integer>> usedCpus = new HashMap<>();
+    private final Map<String, Long> usedMem = new HashMap<>();
+
+    private List<Decision> events = new ArrayList<>();
+    private final Map<Long, Job> savedJobs = new LinkedHashMap<>();
+    private final Set<Long> forgotten = new LinkedHashSet<>();
+    private final Set<String> savedNodes = new LinkedHashSet<>();
+
+    public Scheduler(ClusterConfig config, Clock clock) {
+        this(config, clock, new FifoStrategy());
+    }
+
+    public Scheduler(ClusterConfig config, Clock clock, SchedulingStrategy strategy) {
+        this.config = config;
+        this.clock = clock;
+        this.strategy = strategy;
+        this.killWaitSeconds = intSetting("killwait", DEFAULT_KILL_WAIT_SECONDS);
+        this.slurmdTimeout = Duration.ofSeconds(intSetting("slurmdtimeout", DEFAULT_SLURMD_TIMEOUT_SECONDS));
+        String def = config.settings().get("defmempercpu");
+        this.defMemPerCpuMb = def == null ? null : Long.parseLong(def.trim());
+    }
+
+    public ClusterConfig config() {
+        return config;
+    }
+
+    public int killWaitSeconds() {
+        return killWaitSeconds;
+    }
+
+    /**
+     * Replaces all state with persisted records. Nodes get a fresh heartbeat deadline, since the heartbeats sent
+     * while no scheduler was running are still on their way.
+     */
+    public void restore(Collection<Node> savedNodeRecords, Collection<Job> savedJobRecords) {
+        jobs.clear();
+        nodes.clear();
+        usedCpus.clear();
+        usedMem.clear();
+        Instant now = clock.instant();
+        for (Node n : savedNodeRecords) {
+            Instant hb = n.lastHeartbeat() == null || n.lastHeartbeat().isBefore(now) ? now : n.lastHeartbeat();
+            nodes.put(n.name(), n.heartbeatAt(hb));
+        }
+        for (Job j : savedJobRecords) {
+            if (j.state().isFinal()) {
+                continue;
+            }
+            jobs.put(j.id(), j);
+            if (j.state() == JobState.RUNNING) {
+                take(j);
+            }
+        }
+    }
+
+    public List<Decision> handle(Input... inputs) {
+        return handle(List.of(inputs));
+    }
+
+    public List<Decision> handle(List<? extends Input> inputs) {
+        events = new ArrayList<>();
+        savedJobs.clear();
+        forgotten.clear();
+        savedNodes.clear();
+        for (Input in : inputs) {
+            apply(in);
+        }
+        strategy.schedule(new Round());
+        List<Decision> out = new ArrayList<>(events);
+        savedJobs.values().forEach(j -> out.add(new Decision.JobSaved(j)));
+        forgotten.forEach(id -> out.add(new Decision.JobForgotten(id)));
+        savedNodes.forEach(n -> out.add(new Decision.NodeSaved(nodes.get(n))));
+        return out;
+    }
+
+    public Optional<Job> job(long id) {
+        return Optional.ofNullable(jobs.get(id));
+    }
+
+    public Optional<Node> node(String name) {
+        return Optional.ofNullable(nodes.get(name));
+    }
+
+    public List<Job> jobs() {
+        return jobs.values().stream().sorted(FIFO).toList();
+    }
+
+    public List<Node> nodes() {
+        return List.copyOf(nodes.values());
+    }
+
+    // ---- inputs ----
+
+    private void apply(Input in) {
+        switch (in) {
+            case Input.Submit s -> submit(s);
+            case Input.Cancel c -> cancel(c.jobId());
+            case Input.NodeRegistered r -> registered(r);
+            case Input.Heartbeat h -> heartbeat(h.node());
+            case Input.StepFinished f -> stepFinished(f);
+            case Input.Drain d -> drain(d.node(), d.reason());
+            case Input.Resume r -> resume(r.node());
+            case Input.Tick t -> tick();
+        }
+    }
+
+    private void submit(Input.Submit s) {
+        if (jobs.containsKey(s.jobId())) {
+            return;
+        }
+        Optional<PartitionDef> partition = s.partition() == null || s.partition().isBlank()
+                ? config.defaultPartition() : config.partition(s.partition());
+        String partitionName = partition.map(PartitionDef::name).orElse(s.partition());
+        Job job = Job.pending(s.jobId(), s.user(), partitionName, s.request(), s.submitTime());
+        if (partition.isEmpty()) {
+            end(job, JobState.FAILED, null, null, "Invalid partition name specified");
+            return;
+        }
+        jobs.put(job.id(), job);
+        savedJobs.put(job.id(), job);
+    }
+
+    private void cancel(long jobId) {
+        Job job = jobs.get(jobId);
+        if (job == null) {
+            return;
+        }
+        if (job.state() == JobState.PENDING) {
+            end(job, JobState.CANCELLED, null, null, null);
+            return;
+        }
+        Job cancelling = job.cancelling();
+        put(cancelling);
+        signalNodes(cancelling, "CANCELLED", null);
+    }
+
+    private void registered(Input.NodeRegistered r) {
+        Instant now = clock.instant();
+        Node old = nodes.get(r.node());
+        NodeState state = old != null && old.state() == NodeState.DRAINED ? NodeState.DRAINED : NodeState.IDLE;
+        String reason = state == NodeState.DRAINED ? old.reason() : null;
+        nodes.put(r.node(), new Node(r.node(), r.cpuIds(), r.memoryMb(), state, reason, now, r.bootId()));
+        savedNodes.add(r.node());
+        if (old != null && !java.util.Objects.equals(old.bootId(), r.bootId())) {
+            Set<Long> alive = new HashSet<>(r.runningJobs() == null ? List.of() : r.runningJobs());
+            for (Job j : runningOn(r.node())) {
+                if (!alive.contains(j.id())) {
+                    end(j, JobState.NODE_FAIL, null, null, "node " + r.node() + " restarted");
+                    signalNodes(j, "NODE_FAIL", r.node());
+                }
+            }
+        }
+        refresh(r.node());
+    }
+
+    private void heartbeat(String name) {
+        Node n = nodes.get(name);
+        if (n == null) {
+            return;
+        }
+        n = n.heartbeatAt(clock.instant());
+        if (n.state() == NodeState.DOWN && NOT_RESPONDING.equals(n.reason())) {
+            n = n.with(NodeState.IDLE, null);
+        }
+        nodes.put(name, n);
+        savedNodes.add(name);
+        refresh(name);
+    }
+
+    private void stepFinished(Input.StepFinished f) {
+        Job job = jobs.get(f.jobId());
+        if (job == null || job.state() != JobState.RUNNING || !BATCH_STEP.equals(f.stepId())) {
+            return;
+        }
+        JobState end = f.state() != null && JobState.RUNNING.canMoveTo(f.state()) ? f.state() : JobState.FAILED;
+        if (job.cancelRequested() && end == JobState.FAILED) {
+            end = JobState.CANCELLED;
+        }
+        end(job, end, f.exitCode(), f.signal(), f.detail());
+    }
+
+    private void drain(String name, String reason) {
+        Node n = nodes.get(name);
+        if (n != null) {
+            nodes.put(name, n.with(NodeState.DRAINED, reason));
+            savedNodes.add(name);
+        }
+    }
+
+    private void resume(String name) {
+        Node n = nodes.get(name);
+        if (n != null && !n.state().isUp()) {
+            nodes.put(name, n.with(NodeState.IDLE, null).heartbeatAt(clock.instant()));
+            savedNodes.add(name);
+            refresh(name);
+        }
+    }
+
+    private void tick() {
+        Instant deadline = clock.instant().minus(slurmdTimeout);
+        for (Node n : List.copyOf(nodes.values())) {
+            if (!n.state().isUp() || n.lastHeartbeat() == null || !n.lastHeartbeat().isBefore(deadline)) {
+                continue;
+            }
+            nodes.put(n.name(), n.with(NodeState.DOWN, NOT_RESPONDING));
+            savedNodes.add(n.name());
+            for (Job j : runningOn(n.name())) {
+                end(j, JobState.NODE_FAIL, null, null, "node " + n.name() + " not responding");
+                signalNodes(j, "NODE_FAIL", n.name());
+            }
+        }
+    }
+
+    // ---- state changes ----
+
+    private List<Job> runningOn(String node) {
+        return jobs.values().stream()
+                .filter(j -> j.state() == JobState.RUNNING && j.nodeNames().contains(node))
+                .sorted(FIFO).toList();
+    }
+
+    private void signalNodes(Job job, String reason, String except) {
+        Instant now = clock.instant();
+        for (String node : job.nodeNames()) {
+            Node n = nodes.get(node);
+            if (!node.equals(except) && n != null && n.state() != NodeState.DOWN) {
+                events.add(new Decision.Signal(node, job.id(), now, reason, killWaitSeconds));
+            }
+        }
+    }
+
+    private void end(Job job, JobState state, Integer exitCode, Integer signal, String detail) {
+        Instant now = clock.instant();
+        Job ended = job.ended(state, now, exitCode, signal, detail);
+        if (job.state() == JobState.RUNNING) {
+            release(job);
+        }
+        announce(job.version() == 0 ? null : job.state(), ended);
+        jobs.remove(job.id());
+        savedJobs.remove(job.id());
+        forgotten.add(job.id());
+    }
+
+    private void announce(JobState previous, Job job) {
+        events.add(new Decision.StateChanged(job.id(), job.version(), previous, job.state(), job.reason(),
+                job.detail(), clock.instant(), job.exitCode(), job.signal(), job.nodeNames()));
+    }
+
+    private void put(Job job) {
+        jobs.put(job.id(), job);
+        savedJobs.put(job.id(), job);
+    }
+
+    private void take(Job job) {
+        for (NodeShare s : job.allocation()) {
+            Set<Integer> used = usedCpus.computeIfAbsent(s.node(), k -> new TreeSet<>());
+            for (int cpu : s.cpuIds()) {
+                if (!used.add(cpu)) {
+                    throw new IllegalStateException("CPU " + cpu + " of " + s.node() + " is already allocated");
+                }
+            }
+            usedMem.merge(s.node(), s.memMb(), Long::sum);
+        }
+    }
+
+    private void release(Job job) {
+        for (NodeShare s : job.allocation()) {
+            Set<Integer> used = usedCpus.get(s.node());
+            if (used != null) {
+                s.cpuIds().forEach(used::remove);
+            }
+            usedMem.merge(s.node(), -s.memMb(), Long::sum);
+            refresh(s.node());
+        }
+    }
+
+    /** IDLE, MIXED or ALLOCATED follow the CPUs in use on an up node. */
+    private void refresh(String name) {
+        Node n = nodes.get(name);
+        if (n == null || !n.state().isUp()) {
+            return;
+        }
+        int used = usedCpus.getOrDefault(name, Set.of()).size();
+        NodeState s = used == 0 ? NodeState.IDLE : used >= n.cpuIds().size() ? NodeState.ALLOCATED : NodeState.MIXED;
+        if (s != n.state()) {
+            nodes.put(name, n.with(s, null));
+            savedNodes.add(name);
+        }
+    }
+
+    // ---- partitions and resources ----
+
+    private static final Comparator<Job> FIFO =
+            Comparator.comparing(Job::submitTime, Comparator.nullsLast(Comparator.naturalOrder()))
+                    .thenComparingLong(Job::id);
+
+    private Set<String> members(PartitionDef p) {
+        if (p.nodes() == null || p.nodes().isBlank() || p.nodes().equalsIgnoreCase("ALL")) {
+            return nodes.keySet();
+        }
+        Set<String> named = new HashSet<>(Hostlist.expand(p.nodes()));
+        Set<String> out = new TreeSet<>(NodeOrder.NAMES);
+        for (String n : nodes.keySet()) {
+            if (named.contains(n)) {
+                out.add(n);
+            }
+        }
+        return out;
+    }
+
+    private Long defMemPerCpu(PartitionDef p) {
+        return p.param("DefMemPerCPU").map(v -> Long.parseLong(v.trim())).orElse(defMemPerCpuMb);
+    }
+
+    private Integer effectiveTimeLimit(Job job, PartitionDef p) {
+        Integer asked = job.request().timeLimitMinutes();
+        if (asked != null && asked > 0) {
+            return asked;
+        }
+        return p.defaultTimeMinutes() != null ? p.defaultTimeMinutes() : p.maxTimeMinutes();
+    }
+
+    private int freeCpus(String node) {
+        return nodes.get(node).cpuIds().size() - usedCpus.getOrDefault(node, Set.of()).size();
+    }
+
+    private final class Round implements SchedulingRound {
+        @Override
+        public List<Job> pending() {
+            return jobs.values().stream().filter(j -> j.state() == JobState.PENDING).sorted(FIFO).toList();
+        }
+
+        @Override
+        public Optional<Reason> ineligible(Job job) {
+            PartitionDef p = config.partition(job.partition()).orElseThrow();
+            if (!p.isUp()) {
+                return Optional.of(Reason.PARTITION_DOWN);
+            }
+            Integer asked = job.request().timeLimitMinutes();
+            if (asked != null && p.maxTimeMinutes() != null && (asked == 0 || asked > p.maxTimeMinutes())) {
+                return Optional.of(Reason.PARTITION_TIME_LIMIT);
+            }
+            return Optional.empty();
+        }
+
+        @Override
+        public Set<String> candidateNodes(Job job) {
+            Set<String> out = new TreeSet<>(NodeOrder.NAMES);
+            for (String n : members(config.partition(job.partition()).orElseThrow())) {
+                if (nodes.get(n).state().isUp()) {
+                    out.add(n);
+                }
+            }
+            return out;
+        }
+
+        @Override
+        public Optional<List<NodeShare>> fit(Job job) {
+            PartitionDef p = config.partition(job.partition()).orElseThrow();
+            List<Placer.Free> free = new ArrayList<>();
+            for (String name : candidateNodes(job)) {
+                Node n = nodes.get(name);
+                Set<Integer> used = usedCpus.getOrDefault(name, Set.of());
+                List<Integer> cpus = n.cpuIds().stream().filter(c -> !used.contains(c)).sorted().toList();
+                free.add(new Placer.Free(name, cpus, n.memoryMb() - usedMem.getOrDefault(name, 0L)));
+            }
+            return Placer.place(job.request(), free, defMemPerCpu(p));
+        }
+
+        @Override
+        public void start(Job job, List<NodeShare> shares) {
+            Instant now = clock.instant();
+            if (job.version() == 0) {
+                job = job.withReason(Reason.NONE);
+                announce(null, job);
+            }
+            PartitionDef p = config.partition(job.partition()).orElseThrow();
+            Integer limit = effectiveTimeLimit(job, p);
+            Job running = job.started(shares, limit, now);
+            take(running);
+            put(running);
+            announce(JobState.PENDING, running);
+            events.add(new Decision.AllocationGranted(job.id(), now, running.allocation()));
+            events.add(new Decision.Launch(shares.getFirst().node(), job.id(), now, running.allocation(),
+                    limit == null ? 0 : limit));
+            shares.forEach(s -> refresh(s.node()));
+        }
+
+        @Override
+        public void hold(Job job, Reason reason) {
+            if (job.version() > 0 && job.reason() == reason) {
+                return;
+            }
+            Job held = job.withReason(reason);
+            put(held);
+            announce(job.version() == 0 ? null : JobState.PENDING, held);
+        }
+    }
+
+    // ---- views ----
+
+    /** An immutable picture of nodes and partitions as they are now. */
+    public ClusterView view() {
+        List<ClusterView.NodeView> nodeViews = new ArrayList<>();
+        for (Node n : nodes.values()) {
+            List<String> parts = config.partitions().stream().filter(p -> members(p).contains(n.name()))
+                    .map(PartitionDef::name).toList();
+            nodeViews.add(new ClusterView.NodeView(n.name(), n.state(), n.reason(), n.cpuIds().size(),
+                    usedCpus.getOrDefault(n.name(), Set.of()).size(), n.memoryMb(),
+                    usedMem.getOrDefault(n.name(), 0L), n.lastHeartbeat(), parts));
+        }
+        List<ClusterView.PartitionView> partitionViews = new ArrayList<>();
+        for (PartitionDef p : config.partitions()) {
+            Set<String> m = members(p);
+            int total = 0;
+            int idle = 0;
+            for (String name : m) {
+                total += nodes.get(name).cpuIds().size();
+                if (nodes.get(name).state().isUp()) {
+                    idle += freeCpus(name);
+                }
+            }
+            String hostlist = m.isEmpty() ? p.nodes() : Hostlist.compress(List.copyOf(m));
+            partitionViews.add(new ClusterView.PartitionView(p.name(), p.isDefault(), p.isUp() ? "UP" : p.state(),
+                    p.maxTimeMinutes(), hostlist, total, idle));
+        }
+        return new ClusterView(List.copyOf(nodeViews), List.copyOf(partitionViews));
+    }
+
+    private int intSetting(String key, int def) {
+        String v = config.settings().get(key);
+        return v == null ? def : Integer.parseInt(v.trim());
+    }
+}

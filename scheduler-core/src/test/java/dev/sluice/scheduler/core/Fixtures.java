@@ -1,0 +1,223 @@
+package dev.sluice.scheduler.core;
+
+import dev.sluice.scheduler.core.config.ClusterConfig;
+import dev.sluice.scheduler.core.config.Hostlist;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+
+/** The small vocabulary the scenario tests are written in: {@code node("n1", cpus(2), mem(4096))}, {@code job(1).tasks(4)}. */
+final class Fixtures {
+    static final Instant T0 = Instant.parse("2026-01-01T00:00:00Z");
+
+    private Fixtures() {
+    }
+
+    record Cpus(int count) {
+    }
+
+    record Mem(long mb) {
+    }
+
+    record NodeSpec(String name, int cpus, long memMb) {
+        Input.NodeRegistered registration(String bootId) {
+            return new Input.NodeRegistered(name, bootId, IntStream.range(0, cpus).boxed().toList(), memMb, List.of());
+        }
+    }
+
+    static Cpus cpus(int n) {
+        return new Cpus(n);
+    }
+
+    static Mem mem(long mb) {
+        return new Mem(mb);
+    }
+
+    static NodeSpec node(String name, Cpus cpus, Mem mem) {
+        return new NodeSpec(name, cpus.count(), mem.mb());
+    }
+
+    static NodeSpec node(String name, Cpus cpus) {
+        return node(name, cpus, mem(8192));
+    }
+
+    static JobSpec job(long id) {
+        return new JobSpec(id, null, null, null, null, null, null, null, null, null);
+    }
+
+    /** A job as sbatch options; each method is the option of the same meaning. */
+    record JobSpec(long id, String partition, Integer ntasks, Integer cpusPerTask, Integer nodesMin,
+                   Integer nodesMax, Integer perNode, Long memMb, Long memPerCpuMb, Integer timeMinutes) {
+        JobSpec tasks(int n) {
+            return new JobSpec(id, partition, n, cpusPerTask, nodesMin, nodesMax, perNode, memMb, memPerCpuMb, timeMinutes);
+        }
+
+        JobSpec cpusPerTask(int c) {
+            return new JobSpec(id, partition, ntasks, c, nodesMin, nodesMax, perNode, memMb, memPerCpuMb, timeMinutes);
+        }
+
+        JobSpec nodes(int min) {
+            return new JobSpec(id, partition, ntasks, cpusPerTask, min, null, perNode, memMb, memPerCpuMb, timeMinutes);
+        }
+
+        JobSpec nodes(int min, int max) {
+            return new JobSpec(id, partition, ntasks, cpusPerTask, min, max, perNode, memMb, memPerCpuMb, timeMinutes);
+        }
+
+        JobSpec perNode(int n) {
+            return new JobSpec(id, partition, ntasks, cpusPerTask, nodesMin, nodesMax, n, memMb, memPerCpuMb, timeMinutes);
+        }
+
+        JobSpec mem(long mb) {
+            return new JobSpec(id, partition, ntasks, cpusPerTask, nodesMin, nodesMax, perNode, mb, memPerCpuMb, timeMinutes);
+        }
+
+        JobSpec memPerCpu(long mb) {
+            return new JobSpec(id, partition, ntasks, cpusPerTask, nodesMin, nodesMax, perNode, memMb, mb, timeMinutes);
+        }
+
+        JobSpec time(int minutes) {
+            return new JobSpec(id, partition, ntasks, cpusPerTask, nodesMin, nodesMax, perNode, memMb, memPerCpuMb, minutes);
+        }
+
+        JobSpec partition(String p) {
+            return new JobSpec(id, p, ntasks, cpusPerTask, nodesMin, nodesMax, perNode, memMb, memPerCpuMb, timeMinutes);
+        }
+
+        JobRequest request() {
+            return new JobRequest(nodesMin, nodesMax, ntasks, perNode, cpusPerTask, memMb, memPerCpuMb, timeMinutes);
+        }
+    }
+
+    /** A clock the test moves by hand. */
+    static final class ManualClock extends Clock {
+        private Instant now = T0;
+
+        void advance(Duration d) {
+            now = now.plus(d);
+        }
+
+        @Override
+        public Instant instant() {
+            return now;
+        }
+
+        @Override
+        public java.time.ZoneId getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(java.time.ZoneId zone) {
+            return this;
+        }
+    }
+
+    /** A scheduler with a manual clock that remembers every decision it made. */
+    static final class TestCluster {
+        final ManualClock clock = new ManualClock();
+        final Scheduler scheduler;
+        final List<Decision> decisions = new ArrayList<>();
+        List<Decision> last = List.of();
+        private long submitSeq;
+
+        TestCluster(String config) {
+            scheduler = new Scheduler(ClusterConfig.parse(config), clock);
+        }
+
+        static TestCluster cluster(NodeSpec... nodes) {
+            return cluster("PartitionName=cpu Nodes=ALL Default=YES", nodes);
+        }
+
+        static TestCluster cluster(String config, NodeSpec... nodes) {
+            TestCluster c = new TestCluster(config);
+            for (NodeSpec n : nodes) {
+                c.handle(n.registration("boot-1"));
+            }
+            return c;
+        }
+
+        List<Decision> handle(Input... inputs) {
+            last = scheduler.handle(inputs);
+            decisions.addAll(last);
+            return last;
+        }
+
+        /** Submits in the order given, one second apart, so FIFO order is the argument order. */
+        TestCluster submit(JobSpec... jobs) {
+            List<Input> in = new ArrayList<>();
+            for (JobSpec j : jobs) {
+                in.add(new Input.Submit(j.id(), "alice", j.partition(), j.request(), T0.plusSeconds(++submitSeq)));
+            }
+            last = scheduler.handle(in);
+            decisions.addAll(last);
+            return this;
+        }
+
+        TestCluster finish(long jobId, JobState state, int exitCode) {
+            handle(new Input.StepFinished(jobId, "batch", state, exitCode, 0, null));
+            return this;
+        }
+
+        TestCluster cancel(long jobId) {
+            handle(new Input.Cancel(jobId));
+            return this;
+        }
+
+        TestCluster after(Duration d) {
+            clock.advance(d);
+            handle(new Input.Tick());
+            return this;
+        }
+
+        JobState state(long id) {
+            return scheduler.job(id).map(Job::state).orElseGet(() -> lastChange(id).state());
+        }
+
+        Reason reason(long id) {
+            return scheduler.job(id).orElseThrow().reason();
+        }
+
+        Decision.StateChanged lastChange(long id) {
+            return changes(id).getLast();
+        }
+
+        List<Decision.StateChanged> changes(long id) {
+            return decisions.stream().filter(d -> d instanceof Decision.StateChanged s && s.jobId() == id)
+                    .map(d -> (Decision.StateChanged) d).toList();
+        }
+
+        <T extends Decision> List<T> all(Class<T> type) {
+            return decisions.stream().filter(type::isInstance).map(type::cast).toList();
+        }
+
+        /** The allocation as people read it: {@code n1: 2 tasks, cpus 0-1}, nodes separated by {@code ; }. */
+        String allocation(long id) {
+            return scheduler.job(id).orElseThrow().allocation().stream().map(Fixtures::describe)
+                    .collect(Collectors.joining("; "));
+        }
+
+        String nodeState(String name) {
+            Node n = scheduler.node(name).orElseThrow();
+            return n.reason() == null ? n.state().name() : n.state() + " (" + n.reason() + ")";
+        }
+    }
+
+    static String describe(NodeShare s) {
+        String cpus = s.cpuIds().isEmpty() ? "" : Hostlist.compress(s.cpuIds().stream().map(c -> "c" + c).toList());
+        return s.node() + ": " + s.tasks() + (s.tasks() == 1 ? " task" : " tasks") + ", cpus "
+                + cpus.replace("c", "").replace("[", "").replace("]", "")
+                + (s.memMb() > 0 ? ", mem " + s.memMb() : "");
+    }
+
+    static List<String> list(String... s) {
+        return Arrays.asList(s);
+    }
+}
