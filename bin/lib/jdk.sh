@@ -1,6 +1,12 @@
 # Sourced by every Sluice script: finds a JDK 25 and exports JAVA_HOME, or says what is missing and exits.
 # Order: JAVA_HOME if it is a JDK 25, then the system's JDK 25 under /usr/lib/jvm.
 sluice_java_major() {
+  # The JDK's release file answers without starting a JVM, which matters for every CLI call.
+  if [ -r "$1/release" ]; then
+    local v
+    v="$(sed -n 's/^JAVA_VERSION="\([0-9]*\).*/\1/p' "$1/release" | head -n1)"
+    if [ -n "$v" ]; then echo "$v"; return 0; fi
+  fi
   "$1/bin/java" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.specification.version = //p' | head -n1
 }
 sluice_find_jdk() {
