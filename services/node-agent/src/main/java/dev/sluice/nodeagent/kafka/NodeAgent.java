@@ -1,0 +1,243 @@
+package dev.sluice.nodeagent.kafka;
+
+import dev.sluice.contracts.Event;
+import dev.sluice.contracts.Topics;
+import dev.sluice.contracts.cloudevents.CloudEvent;
+import dev.sluice.contracts.cloudevents.KafkaCloudEvents;
+import dev.sluice.contracts.kafka.KafkaSettings;
+import dev.sluice.contracts.kafka.TopicSetup;
+import dev.sluice.contracts.node.LaunchRequested;
+import dev.sluice.contracts.node.NodeHeartbeat;
+import dev.sluice.contracts.node.NodeRegistered;
+import dev.sluice.contracts.node.SignalRequested;
+import dev.sluice.contracts.step.StepFinished;
+import dev.sluice.contracts.step.StepStarted;
+import dev.sluice.nodeagent.config.NodeConfig;
+import dev.sluice.nodeagent.discovery.NodeHardware;
+import dev.sluice.nodeagent.launch.JobSupervisor;
+import dev.sluice.nodeagent.launch.StepEventSink;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import io.quarkus.vertx.http.HttpServerStart;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.jboss.logging.Logger;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The agent's Kafka edge: registers the node, heartbeats, reads this node's commands and hands them to the
+ * {@link JobSupervisor}, and publishes step events with the acks=all producer.
+ */
+@ApplicationScoped
+public class NodeAgent implements StepEventSink {
+    private static final Logger LOG = Logger.getLogger(NodeAgent.class);
+
+    private final NodeConfig config;
+    private final String clusterName;
+    private final String bootstrapServers;
+    private final int configuredPort;
+
+    private volatile int httpPort = -1;
+    private String name;
+    private String source;
+    private String bootId;
+    private NodeHardware hardware;
+    private Path stateDir;
+    private KafkaProducer<String, byte[]> producer;
+    private JobSupervisor supervisor;
+    private ScheduledExecutorService heartbeats;
+    private KafkaConsumer<String, byte[]> consumer;
+    private Thread commandThread;
+    private volatile boolean stopping;
+    private volatile boolean registered;
+
+    public NodeAgent(NodeConfig config,
+                     @ConfigProperty(name = "sluice.cluster-name", defaultValue = "sluice") String clusterName,
+                     @ConfigProperty(name = "kafka.bootstrap.servers") String bootstrapServers,
+                     @ConfigProperty(name = "quarkus.http.port", defaultValue = "6830") int configuredPort) {
+        this.config = config;
+        this.clusterName = clusterName;
+        this.bootstrapServers = bootstrapServers;
+        this.configuredPort = configuredPort;
+    }
+
+    void onHttpStart(@Observes HttpServerStart start) {
+        httpPort = start.options().getPort();
+    }
+
+    void onStart(@Observes StartupEvent ev) throws IOException {
+        hardware = NodeHardware.discover(Path.of("/sys"), Path.of("/proc"), config.cpus(), config.memoryMb());
+        name = config.name().filter(n -> !n.isBlank()).orElse(hardware.shortHostname());
+        stateDir = Path.of(config.stateDir().orElse("/tmp/sluice-node-" + name));
+        Files.createDirectories(stateDir);
+        source = "sluice/node-agent/" + name;
+        bootId = UUID.randomUUID().toString();
+
+        TopicSetup.ensureTopics(bootstrapServers, (short) 1);
+        producer = new KafkaProducer<>(KafkaSettings.producer(bootstrapServers, "sluice-node-" + name));
+        supervisor = new JobSupervisor(name, clusterName, stateDir, config.killWait(), this, System.getenv());
+        List<Long> adopted = supervisor.recover();
+
+        send(new NodeRegistered(name, bootId, Instant.now(), hardware.hostname(),
+                hardware.hostname() + ":" + (httpPort > 0 ? httpPort : configuredPort),
+                hardware.cpuIds().size(), hardware.sockets(), hardware.coresPerSocket(), hardware.threadsPerCore(),
+                hardware.cpuIds(), hardware.memoryMb(), List.of(), List.of(), adopted), null);
+        registered = true;
+        LOG.infof("Node %s registered: cpus %s, %d MB, state dir %s, %d job(s) adopted", name, hardware.cpuIds(),
+                hardware.memoryMb(), stateDir, adopted.size());
+        supervisor.start(config.monitorInterval());
+
+        heartbeats = Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "sluice-heartbeat"));
+        long every = config.heartbeatInterval().toMillis();
+        heartbeats.scheduleAtFixedRate(this::heartbeat, every, every, TimeUnit.MILLISECONDS);
+
+        consumer = new KafkaConsumer<>(KafkaSettings.consumer(bootstrapServers, "sluice-node-" + name,
+                "sluice-node-" + name));
+        commandThread = new Thread(this::consumeCommands, "sluice-node-commands");
+        commandThread.start();
+    }
+
+    void onStop(@Observes ShutdownEvent ev) {
+        stopping = true;
+        if (consumer != null) {
+            consumer.wakeup();
+        }
+        if (commandThread != null) {
+            try {
+                commandThread.join(10_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        if (heartbeats != null) {
+            heartbeats.shutdownNow();
+        }
+        if (supervisor != null) {
+            supervisor.close();
+        }
+        if (producer != null) {
+            producer.close(Duration.ofSeconds(5));
+        }
+    }
+
+    public String nodeName() {
+        return name;
+    }
+
+    public NodeHardware hardware() {
+        return hardware;
+    }
+
+    public List<Long> runningJobs() {
+        return supervisor == null ? List.of() : supervisor.runningJobs();
+    }
+
+    public boolean ready() {
+        return registered && commandThread != null && commandThread.isAlive();
+    }
+
+    @Override
+    public void started(StepStarted event) throws Exception {
+        send(event, name + "/" + event.jobId() + "/" + event.stepId() + "/started");
+    }
+
+    @Override
+    public void finished(StepFinished event) throws Exception {
+        // the same end reported again (after a crash before the "reported" mark) keeps its id, so it dedups
+        send(event, name + "/" + event.jobId() + "/" + event.stepId() + "/finished");
+    }
+
+    private void send(Event event, String id) {
+        var record = id == null ? KafkaCloudEvents.toRecord(source, event) : KafkaCloudEvents.toRecord(source, event, id);
+        try {
+            producer.send(record).get(30, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new IllegalStateException("Cannot publish " + event.getClass().getSimpleName() + ": " + e, e);
+        }
+    }
+
+    private void heartbeat() {
+        try {
+            send(new NodeHeartbeat(name, bootId, Instant.now(), supervisor.runningJobs(), load1()), null);
+        } catch (RuntimeException e) {
+            LOG.warnf("Heartbeat not sent: %s", e.getMessage());
+        }
+    }
+
+    private static double load1() {
+        try {
+            return Double.parseDouble(Files.readString(Path.of("/proc/loadavg")).split(" ")[0]);
+        } catch (IOException | RuntimeException e) {
+            return 0;
+        }
+    }
+
+    private void consumeCommands() {
+        try {
+            int partitions = consumer.partitionsFor(Topics.NODE_COMMANDS, Duration.ofSeconds(30)).size();
+            TopicPartition mine = new TopicPartition(Topics.NODE_COMMANDS, CommandPartition.of(name, partitions));
+            consumer.assign(List.of(mine));
+            LOG.infof("Reading commands for %s from %s", name, mine);
+            while (!stopping) {
+                var records = consumer.poll(Duration.ofSeconds(1));
+                for (ConsumerRecord<String, byte[]> r : records) {
+                    if (name.equals(r.key())) {
+                        handle(r);
+                    }
+                    // committed per record: a command is done once handled, and handling is idempotent anyway
+                    consumer.commitSync(Map.of(mine, new OffsetAndMetadata(r.offset() + 1)));
+                }
+            }
+        } catch (WakeupException e) {
+            if (!stopping) {
+                LOG.error("Command consumer woken up unexpectedly", e);
+            }
+        } catch (RuntimeException e) {
+            LOG.error("Command consumer stopped", e);
+        } finally {
+            consumer.close(Duration.ofSeconds(5));
+        }
+    }
+
+    private void handle(ConsumerRecord<String, byte[]> r) {
+        Optional<CloudEvent<Event>> ce;
+        try {
+            ce = KafkaCloudEvents.fromRecord(r);
+        } catch (IllegalArgumentException e) {
+            LOG.warnf("Skipping a malformed command at offset %d: %s", r.offset(), e.getMessage());
+            return;
+        }
+        if (ce.isEmpty()) {
+            return;
+        }
+        switch (ce.get().data()) {
+            case LaunchRequested l -> supervisor.launch(l);
+            case SignalRequested s -> {
+                if (!supervisor.signal(s.jobId(), s.reason() == null ? "CANCELLED" : s.reason(),
+                        Duration.ofSeconds(Math.max(0, s.killWaitSeconds())))) {
+                    LOG.infof("Signal for job %d ignored: it does not run here", s.jobId());
+                }
+            }
+            default -> LOG.debugf("Ignoring %s on the command topic", ce.get().type());
+        }
+    }
+}

@@ -1,0 +1,290 @@
+package dev.sluice.nodeagent;
+
+import dev.sluice.contracts.Event;
+import dev.sluice.contracts.Topics;
+import dev.sluice.contracts.cloudevents.KafkaCloudEvents;
+import dev.sluice.contracts.job.JobSpec;
+import dev.sluice.contracts.job.JobState;
+import dev.sluice.contracts.job.NodeAllocation;
+import dev.sluice.contracts.job.Owner;
+import dev.sluice.contracts.job.Resources;
+import dev.sluice.contracts.kafka.KafkaSettings;
+import dev.sluice.contracts.node.LaunchRequested;
+import dev.sluice.contracts.node.NodeHeartbeat;
+import dev.sluice.contracts.node.NodeRegistered;
+import dev.sluice.contracts.node.SignalRequested;
+import dev.sluice.contracts.step.StepFinished;
+import dev.sluice.contracts.step.StepStarted;
+import dev.sluice.infra.SluiceTestInfra;
+import dev.sluice.nodeagent.discovery.CpuList;
+import dev.sluice.nodeagent.kafka.CommandPartition;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.common.ResourceArg;
+import io.quarkus.test.junit.QuarkusTest;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicLong;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.equalTo;
+
+@QuarkusTest
+@QuarkusTestResource(value = SluiceTestInfra.class, restrictToAnnotatedClass = false,
+        initArgs = @ResourceArg(name = "postgres", value = "false"))
+@QuarkusTestResource(value = StateDirResource.class, restrictToAnnotatedClass = false)
+class NodeAgentTest {
+    static final String NODE = "tnode1";
+    static final Duration LIMIT = Duration.ofSeconds(60);
+    static final AtomicLong IDS = new AtomicLong(ThreadLocalRandom.current().nextLong(1_000_000, 9_000_000) * 10);
+
+    static KafkaProducer<String, byte[]> producer;
+    static EventLog log;
+
+    @TempDir
+    Path workDir;
+
+    @BeforeAll
+    static void connect() {
+        producer = new KafkaProducer<>(KafkaSettings.producer(SluiceTestInfra.bootstrapServers, "node-agent-test"));
+        log = new EventLog(SluiceTestInfra.bootstrapServers, Topics.STEP_EVENTS, Topics.NODE_EVENTS);
+    }
+
+    @AfterAll
+    static void disconnect() throws InterruptedException {
+        producer.close();
+        log.close();
+    }
+
+    @Test
+    void registersWithTheHostsCpusAndHeartbeats() throws Exception {
+        List<Integer> online = CpuList.parse(Files.readString(Path.of("/sys/devices/system/cpu/online")));
+        NodeRegistered reg = log.await(NodeRegistered.class, r -> r.node().equals(NODE), LIMIT);
+        assertThat(reg.cpuIds()).isEqualTo(online);
+        assertThat(reg.cpus()).isEqualTo(online.size());
+        assertThat(reg.sockets() * reg.coresPerSocket() * reg.threadsPerCore()).isEqualTo(online.size());
+        assertThat(reg.realMemoryMb()).isGreaterThan(0);
+        assertThat(reg.address()).matches(".+:\\d+");
+        NodeHeartbeat hb = log.await(NodeHeartbeat.class, h -> h.node().equals(NODE), LIMIT);
+        assertThat(hb.bootId()).isEqualTo(reg.bootId());
+
+        given().get("/api/v1/node").then().statusCode(200).body("name", equalTo(NODE));
+        given().get("/q/health/ready").then().statusCode(200);
+    }
+
+    @Test
+    void helloWorldWritesItsOutputAndCompletes() {
+        long id = IDS.incrementAndGet();
+        launch(id, spec("hello_world", """
+                #!/bin/bash
+                #SBATCH --job-name=hello_world
+                #SBATCH --output=hello_world.out
+                #SBATCH --error=hello_world.err
+                echo "Running in cpu partition"
+                """, "hello_world.out", "hello_world.err", Map.of()));
+
+        StepFinished end = finished(id);
+        assertThat(end.state()).isEqualTo(JobState.COMPLETED);
+        assertThat(end.exitCode() + ":" + end.signal()).isEqualTo("0:0");
+        assertThat(end.node()).isEqualTo(NODE);
+        assertThat(TestFiles.read(workDir.resolve("hello_world.out"))).isEqualTo("Running in cpu partition\n");
+        assertThat(TestFiles.read(workDir.resolve("hello_world.err"))).isEmpty();
+        StepStarted started = log.await(StepStarted.class, s -> s.jobId() == id, LIMIT);
+        assertThat(started.stepId()).isEqualTo("batch");
+        assertThat(started.pid()).isPositive();
+    }
+
+    @Test
+    void nonZeroExitIsFailedWithItsCode() {
+        long id = IDS.incrementAndGet();
+        launch(id, spec("fails", "#!/bin/sh\necho before\nexit 3\n", null, null, Map.of()));
+        StepFinished end = finished(id);
+        assertThat(end.state()).isEqualTo(JobState.FAILED);
+        assertThat(end.exitCode()).isEqualTo(3);
+        assertThat(end.signal()).isZero();
+        // default output file, stderr joined to it
+        assertThat(TestFiles.read(workDir.resolve("slurm-" + id + ".out"))).isEqualTo("before\n");
+    }
+
+    @Test
+    void outputPatternsAreExpanded() {
+        long id = IDS.incrementAndGet();
+        launch(id, spec("patt", "#!/bin/sh\necho out\necho err >&2\n", "logs-%x/%j.%u.%N.out", "%x-%j-100%%.err",
+                Map.of()));
+        // as in Slurm, a directory named by a pattern is not created for the job
+        assertThat(finished(id).state()).isEqualTo(JobState.FAILED);
+
+        long id2 = IDS.incrementAndGet();
+        launch(id2, spec("patt", "#!/bin/sh\necho out\necho err >&2\n", "%x.%j.%u.%N.out", "%x-%j-100%%.err",
+                Map.of()));
+        assertThat(finished(id2).state()).isEqualTo(JobState.COMPLETED);
+        assertThat(TestFiles.read(workDir.resolve("patt." + id2 + ".alice." + NODE + ".out"))).isEqualTo("out\n");
+        assertThat(TestFiles.read(workDir.resolve("patt-" + id2 + "-100%.err"))).isEqualTo("err\n");
+    }
+
+    @Test
+    void usageOfTheScriptIsReported() {
+        long id = IDS.incrementAndGet();
+        launch(id, spec("busy", "#!/bin/bash\ni=0; while [ $i -lt 300000 ]; do i=$((i+1)); done\n", null, null,
+                Map.of()));
+        StepFinished end = finished(id);
+        assertThat(end.state()).isEqualTo(JobState.COMPLETED);
+        assertThat(end.usage().cpuUserMs() + end.usage().cpuSystemMs()).isPositive();
+        assertThat(end.usage().maxRssKb()).isPositive();
+    }
+
+    @Test
+    void launchFailureIsReportedInWords() {
+        long id = IDS.incrementAndGet();
+        launch(id, spec("nowhere", "#!/bin/sh\necho hi\n", null, null, Map.of()), "/nonexistent/dir-" + id);
+        StepFinished end = finished(id);
+        assertThat(end.state()).isEqualTo(JobState.FAILED);
+        assertThat(end.exitCode()).isEqualTo(1);
+        assertThat(end.detail()).isEqualTo("launch failed: cannot chdir to /nonexistent/dir-" + id
+                + ": No such file or directory");
+
+        long id2 = IDS.incrementAndGet();
+        launch(id2, spec("badout", "#!/bin/sh\necho hi\n", "no-such-dir/x.out", null, Map.of()));
+        StepFinished end2 = finished(id2);
+        assertThat(end2.state()).isEqualTo(JobState.FAILED);
+        assertThat(end2.detail()).isEqualTo("launch failed: cannot open output file "
+                + workDir.resolve("no-such-dir/x.out") + ": No such file or directory");
+    }
+
+    @Test
+    void scriptSeesSlurmEnvironment() {
+        long id = IDS.incrementAndGet();
+        JobSpec spec = new JobSpec("envjob", "cpu", "physics", null, "#!/bin/sh\nenv\n", workDir.toString(),
+                "env.out", null, Map.of("MY_VAR", "from-submit"),
+                new Resources(2, null, 3, null, 1, 1024L, null, List.of(), false), 10);
+        List<NodeAllocation> alloc = List.of(new NodeAllocation(NODE, 2, List.of(0, 1), 1024, List.of()),
+                new NodeAllocation("tnode2", 1, List.of(0), 1024, List.of()));
+        send(new LaunchRequested(NODE, id, Instant.now(), new Owner("alice", 1234, 5678), spec, alloc, 10,
+                "testcluster"));
+        assertThat(finished(id).state()).isEqualTo(JobState.COMPLETED);
+        String env = TestFiles.read(workDir.resolve("env.out"));
+        assertThat(env.lines().toList()).contains(
+                "SLURM_JOB_ID=" + id, "SLURM_JOBID=" + id, "SLURM_JOB_NAME=envjob", "SLURM_NTASKS=3",
+                "SLURM_NPROCS=3", "SLURM_CPUS_PER_TASK=1", "SLURM_JOB_NODELIST=tnode[1-2]",
+                "SLURM_NODELIST=tnode[1-2]", "SLURM_NNODES=2", "SLURM_JOB_NUM_NODES=2",
+                "SLURM_SUBMIT_DIR=" + workDir, "SLURM_JOB_PARTITION=cpu", "SLURM_JOB_ACCOUNT=physics",
+                "SLURM_CLUSTER_NAME=testcluster", "SLURMD_NODENAME=" + NODE, "SLURM_JOB_USER=alice",
+                "SLURM_JOB_UID=1234", "SLURM_JOB_GID=5678", "SLURM_JOB_CPUS_PER_NODE=2,1",
+                "SLURM_CPUS_ON_NODE=2", "SLURM_MEM_PER_NODE=1024", "SLURM_TASKS_PER_NODE=2,1",
+                "MY_VAR=from-submit", "PWD=" + workDir);
+    }
+
+    @Test
+    void cancelledJobEndsWithAllItsProcesses() {
+        long id = IDS.incrementAndGet();
+        // a unique duration marks this job's processes in /proc; one of them escapes into its own session
+        String marker = "600.0" + ThreadLocalRandom.current().nextLong(100_000_000L, 999_999_999L);
+        launch(id, spec("sleeper", "#!/bin/bash\nsetsid sleep " + marker + " &\nsleep " + marker + "\n",
+                null, null, Map.of()));
+        TestFiles.await("both sleeps running", LIMIT,
+                () -> TestFiles.processesMentioning(marker).size() >= 2 ? Optional.of(true) : Optional.empty());
+
+        send(new SignalRequested(NODE, id, Instant.now(), "CANCELLED", 2));
+        StepFinished end = finished(id);
+        assertThat(end.state()).isEqualTo(JobState.CANCELLED);
+        TestFiles.await("no process of the job left", LIMIT,
+                () -> TestFiles.processesMentioning(marker).isEmpty() ? Optional.of(true) : Optional.empty());
+        assertThat(TestFiles.read(workDir.resolve("slurm-" + id + ".out")))
+                .contains("*** JOB " + id + " ON " + NODE + " CANCELLED AT");
+    }
+
+    @Test
+    void scriptTrappingSigtermWritesItsLastLine() {
+        long id = IDS.incrementAndGet();
+        launch(id, spec("trapper", """
+                #!/bin/bash
+                trap 'echo "caught SIGTERM, saving checkpoint"; exit 0' TERM
+                echo started
+                sleep 600 &
+                wait
+                """, "trap.out", null, Map.of()));
+        TestFiles.await("the trap installed", LIMIT, () -> Files.exists(workDir.resolve("trap.out"))
+                && TestFiles.read(workDir.resolve("trap.out")).contains("started") ? Optional.of(true) : Optional.empty());
+        send(new SignalRequested(NODE, id, Instant.now(), "CANCELLED", 30));
+        StepFinished end = finished(id);
+        assertThat(end.state()).isEqualTo(JobState.CANCELLED);
+        assertThat(TestFiles.read(workDir.resolve("trap.out"))).contains("caught SIGTERM, saving checkpoint\n");
+    }
+
+    @Test
+    void repeatedLaunchRunsOnceAndOtherNodesCommandsAreIgnored() {
+        long dup = IDS.incrementAndGet();
+        LaunchRequested launch = new LaunchRequested(NODE, dup, Instant.now(), new Owner("alice", 1000, 1000),
+                spec("dup", "#!/bin/sh\necho ran >> runs.txt\n", null, null, Map.of()), List.of(), 0, null);
+        send(launch);
+        send(launch);
+
+        // a node whose key lands on this node's partition, so the agent sees its records and must skip them
+        String other = otherNodeOnMyPartition();
+        long foreign = IDS.incrementAndGet();
+        send(new LaunchRequested(other, foreign, Instant.now(), new Owner("alice", 1000, 1000),
+                spec("foreign", "#!/bin/sh\ntouch foreign-ran\n", null, null, Map.of()), List.of(), 0, null));
+
+        // commands of one node are handled in order: once this one has ended, the ones above were handled
+        long after = IDS.incrementAndGet();
+        launch(after, spec("after", "#!/bin/sh\ntrue\n", null, null, Map.of()));
+        assertThat(finished(after).state()).isEqualTo(JobState.COMPLETED);
+        assertThat(finished(dup).state()).isEqualTo(JobState.COMPLETED);
+
+        assertThat(TestFiles.read(workDir.resolve("runs.txt"))).isEqualTo("ran\n");
+        assertThat(log.all(StepStarted.class).stream().filter(s -> s.jobId() == dup)).hasSize(1);
+        assertThat(log.all(StepFinished.class).stream().filter(s -> s.jobId() == dup)).hasSize(1);
+        assertThat(workDir.resolve("foreign-ran")).doesNotExist();
+        assertThat(log.all(StepStarted.class).stream().filter(s -> s.jobId() == foreign)).isEmpty();
+    }
+
+    private static String otherNodeOnMyPartition() {
+        int mine = CommandPartition.of(NODE, 6);
+        for (int i = 0; ; i++) {
+            if (CommandPartition.of("other" + i, 6) == mine) {
+                return "other" + i;
+            }
+        }
+    }
+
+    private JobSpec spec(String name, String script, String stdout, String stderr, Map<String, String> env) {
+        return new JobSpec(name, "cpu", null, null, script, workDir.toString(), stdout, stderr, env,
+                Resources.of(1, 1, null), 5);
+    }
+
+    private void launch(long id, JobSpec spec) {
+        launch(id, spec, spec.workDir());
+    }
+
+    private void launch(long id, JobSpec spec, String workDir) {
+        JobSpec s = new JobSpec(spec.name(), spec.partition(), spec.account(), spec.qos(), spec.script(), workDir,
+                spec.stdout(), spec.stderr(), spec.env(), spec.resources(), spec.timeLimitMinutes());
+        send(new LaunchRequested(NODE, id, Instant.now(), new Owner("alice", 1000, 1000), s,
+                List.of(new NodeAllocation(NODE, 1, List.of(0), 100, List.of())), 5, "sluice"));
+    }
+
+    private static void send(Event e) {
+        try {
+            producer.send(KafkaCloudEvents.toRecord("test", e, UUID.randomUUID().toString())).get();
+        } catch (Exception ex) {
+            throw new AssertionError(ex);
+        }
+    }
+
+    private static StepFinished finished(long id) {
+        return log.await(StepFinished.class, f -> f.jobId() == id, LIMIT);
+    }
+}
