@@ -1,0 +1,157 @@
+package dev.sluice.accounting.ingest;
+
+import dev.sluice.accounting.history.JobHistoryWriter;
+import dev.sluice.contracts.Event;
+import dev.sluice.contracts.Topics;
+import dev.sluice.contracts.cloudevents.CloudEvent;
+import dev.sluice.contracts.cloudevents.KafkaCloudEvents;
+import dev.sluice.contracts.kafka.KafkaSettings;
+import dev.sluice.contracts.kafka.TopicSetup;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import io.smallrye.mutiny.Multi;
+import io.vertx.mutiny.sqlclient.Pool;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.jboss.logging.Logger;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Reads job commands, job events and step events into the history tables on one thread. A polled batch is
+ * written in one database transaction and its offsets are committed only after that transaction: a crash in
+ * between makes the next start read the batch again, which the idempotent writer absorbs.
+ */
+@ApplicationScoped
+public class HistoryConsumer {
+    private static final Logger LOG = Logger.getLogger(HistoryConsumer.class);
+    static final List<String> TOPICS = List.of(Topics.JOB_COMMANDS, Topics.JOB_EVENTS, Topics.STEP_EVENTS);
+
+    @Inject
+    Pool db;
+    @Inject
+    JobHistoryWriter writer;
+
+    @ConfigProperty(name = "kafka.bootstrap.servers")
+    String bootstrapServers;
+    @ConfigProperty(name = "sluice.accounting.consumer-group", defaultValue = "sluice-accounting")
+    String groupId;
+
+    private volatile KafkaConsumer<String, byte[]> consumer;
+    private volatile Thread thread;
+    private volatile boolean running;
+    private volatile boolean assigned;
+
+    void onStart(@Observes StartupEvent ev) {
+        TopicSetup.ensureTopics(bootstrapServers, (short) 1);
+        consumer = new KafkaConsumer<>(KafkaSettings.consumer(bootstrapServers, groupId, "sluice-accounting"));
+        running = true;
+        thread = Thread.ofPlatform().name("accounting-history-consumer").start(this::loop);
+    }
+
+    void onStop(@Observes ShutdownEvent ev) {
+        running = false;
+        if (consumer != null) {
+            consumer.wakeup();
+        }
+        if (thread != null) {
+            try {
+                thread.join(Duration.ofSeconds(10));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /** True while the consumer thread runs and the group has given it partitions; readiness reports it. */
+    public boolean healthy() {
+        Thread t = thread;
+        return running && t != null && t.isAlive() && assigned;
+    }
+
+    private void loop() {
+        try (KafkaConsumer<String, byte[]> c = consumer) {
+            c.subscribe(TOPICS);
+            while (running) {
+                ConsumerRecords<String, byte[]> records = c.poll(Duration.ofMillis(500));
+                assigned = !c.assignment().isEmpty();
+                if (records.isEmpty()) {
+                    continue;
+                }
+                try {
+                    write(records);
+                    c.commitSync();
+                } catch (WakeupException e) {
+                    throw e;
+                } catch (RuntimeException e) {
+                    // The database (or the commit) failed: read the same batch again after a pause rather than
+                    // skip history. Replaying is safe because every write is idempotent.
+                    LOG.warnf(e, "Could not record %d events, retrying", records.count());
+                    rewind(c, records);
+                    pause();
+                }
+            }
+        } catch (WakeupException e) {
+            if (running) {
+                LOG.error("History consumer woken up unexpectedly", e);
+            }
+        } catch (RuntimeException e) {
+            LOG.error("History consumer stopped", e);
+        } finally {
+            running = false;
+        }
+    }
+
+    private void write(ConsumerRecords<String, byte[]> records) {
+        List<Event> events = new ArrayList<>(records.count());
+        for (ConsumerRecord<String, byte[]> r : records) {
+            decode(r).ifPresent(ce -> events.add(ce.data()));
+        }
+        if (events.isEmpty()) {
+            return;
+        }
+        db.withTransaction(tx -> Multi.createFrom().iterable(events)
+                        .onItem().transformToUniAndConcatenate(e -> writer.apply(tx, e))
+                        .collect().last()
+                        .replaceWithVoid())
+                .await().atMost(Duration.ofSeconds(60));
+    }
+
+    private static Optional<CloudEvent<Event>> decode(ConsumerRecord<String, byte[]> r) {
+        try {
+            return KafkaCloudEvents.fromRecord(r);
+        } catch (IllegalArgumentException e) {
+            // A payload that cannot be read now never will be; holding the partition for it would stop history.
+            LOG.errorf("Skipping unreadable record %s-%d@%d: %s", r.topic(), r.partition(), r.offset(),
+                    e.getMessage());
+            return Optional.empty();
+        }
+    }
+
+    private static void rewind(KafkaConsumer<String, byte[]> c, ConsumerRecords<String, byte[]> records) {
+        for (TopicPartition tp : records.partitions()) {
+            if (!c.assignment().contains(tp)) {
+                continue; // taken away by a rebalance: its new owner starts from the last commit
+            }
+            c.seek(tp, records.records(tp).getFirst().offset());
+        }
+    }
+
+    private static void pause() {
+        try {
+            Thread.sleep(1000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
