@@ -15,11 +15,13 @@ import static dev.sluice.contracts.job.JobState.*;
  *  PENDING ──start──▶ RUNNING ──exit 0──────────────▶ COMPLETED
  *    │  ▲               │ │ ├─exit≠0 / launch error─▶ FAILED
  *    │  │               │ │ ├─scancel───────────────▶ CANCELLED
- *    │  └──REQUEUED ◀───┘ │ ├─time limit────────────▶ TIMEOUT
- *    │                    │ ├─node lost─────────────▶ NODE_FAIL
- *    │                    │ └─cgroup OOM────────────▶ OUT_OF_MEMORY
- *    │                    └──▶ COMPLETING (steps ending) ──▶ any of the ends above
- *    └──scancel──▶ CANCELLED        RUNNING ⇄ SUSPENDED
+ *    │  └─── REQUEUED ◀─┤ │ ├─time limit────────────▶ TIMEOUT
+ *    │        │         │ │ ├─node lost─────────────▶ NODE_FAIL
+ *    │        └▶CANCELLED │ ├─cgroup OOM────────────▶ OUT_OF_MEMORY
+ *    │                  │ │ └─preempted─────────────▶ PREEMPTED
+ *    │                  │ └──▶ COMPLETING (steps ending) ──▶ any end above, or REQUEUED
+ *    │                  └──▶ SUSPENDED ──▶ RUNNING, CANCELLED, NODE_FAIL, REQUEUED
+ *    └──▶ CANCELLED (scancel), FAILED (rejected at start), BOOT_FAIL, DEADLINE
  * </pre>
  */
 public final class JobStateMachine {

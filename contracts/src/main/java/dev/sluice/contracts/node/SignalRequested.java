@@ -7,7 +7,8 @@ import java.time.Instant;
 /**
  * End (or signal) a job's processes on {@code node}.
  *
- * @param reason          why: {@code CANCELLED} (scancel) or {@code TIMEOUT}; the agent reports the end with it
+ * @param reason          why: {@code CANCELLED} (scancel), {@code TIMEOUT} or {@code NODE_FAIL}; the agent reports
+ *                        the end with it
  * @param killWaitSeconds time between SIGTERM and SIGKILL
  */
 @EventType("sluice.node.signal-requested.v1")
