@@ -53,9 +53,9 @@ public final class Sbatch {
             }
             scriptName = file.getFileName().toString();
         } else if (cmdline.wrap() != null) {
-            // What sbatch itself writes for --wrap, so the job runs the command under /bin/sh.
-            script = "#!/bin/sh\n# This script was created by sbatch --wrap.\n\n" + cmdline.wrap() + "\n";
-            scriptName = "wrap";
+            // The submit service writes the --wrap script itself and wants no script beside it.
+            script = "";
+            scriptName = null;
         } else {
             try {
                 script = new String(ctx.in().readAllBytes(), StandardCharsets.UTF_8);
@@ -63,13 +63,14 @@ public final class Sbatch {
                 ctx.err().println("sbatch: error: Unable to read batch script from standard input");
                 return 1;
             }
-            scriptName = "sbatch";
+            // No name: the service then calls the job "sbatch", as Slurm does for a script from stdin.
+            scriptName = null;
         }
-        if (script.isEmpty()) {
+        if (cmdline.wrap() == null && script.isEmpty()) {
             ctx.err().println("sbatch: error: Batch script is empty!");
             return 1;
         }
-        if (!script.startsWith("#!")) {
+        if (cmdline.wrap() == null && !script.startsWith("#!")) {
             ctx.err().println("sbatch: error: This does not look like a batch script.  The first");
             ctx.err().println("sbatch: error: line must start with #! followed by the path to an interpreter.");
             ctx.err().println("sbatch: error: For instance: #!/bin/sh");
@@ -79,9 +80,14 @@ public final class Sbatch {
 
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("script", script);
-        body.put("scriptName", scriptName);
+        if (scriptName != null) {
+            body.put("scriptName", scriptName);
+        }
         body.put("args", split.options());
-        body.put("scriptArgs", split.scriptArgs());
+        if (!split.scriptArgs().isEmpty()) {
+            // Not in the submit contract yet: sent only when there are some, so plain submissions never depend on it.
+            body.put("scriptArgs", split.scriptArgs());
+        }
         body.put("workDir", ctx.cwd().toString());
         body.put("env", ctx.env());
         body.put("user", ctx.identity().user());

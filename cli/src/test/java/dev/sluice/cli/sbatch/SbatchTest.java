@@ -76,6 +76,17 @@ class SbatchTest {
         JsonNode body = Api.JSON.readTree(h.requestList().getFirst().body());
         assertThat(body.get("script").asText()).isEqualTo("#!/bin/sh\nhostname\n");
         assertThat(body.get("args")).extracting(JsonNode::asText).containsExactly("-J", "fromstdin");
+        assertThat(body.has("scriptArgs")).isFalse();
+        assertThat(body.has("scriptName")).isFalse();
+    }
+
+    @Test
+    void wrapLeavesTheScriptToTheService() throws IOException {
+        Harness.Result r = h.run("sbatch", "--wrap", "hostname");
+        assertThat(r.out()).isEqualTo("Submitted batch job 42\n");
+        JsonNode body = Api.JSON.readTree(h.requestList().getFirst().body());
+        assertThat(body.get("script").asText()).isEmpty();
+        assertThat(body.get("args")).extracting(JsonNode::asText).containsExactly("--wrap", "hostname");
     }
 
     @Test

@@ -1,0 +1,50 @@
+package dev.sluice.runner;
+
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+
+/** {@code ./sluice up|down|status} (and the hidden {@code supervise}, which up starts in the background). */
+public final class RunnerMain {
+    private RunnerMain() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        System.exit(run(args, System.out, System.err));
+    }
+
+    public static int run(String[] args, PrintStream out, PrintStream err) throws Exception {
+        if (args.length == 0 || args[0].equals("--help") || args[0].equals("help")) {
+            usage(out);
+            return args.length == 0 ? 2 : 0;
+        }
+        List<String> rest = Arrays.asList(args).subList(1, args.length);
+        RunnerOptions o;
+        try {
+            o = RunnerOptions.parse(rest, Path.of(System.getProperty("sluice.repo", ".")), System.getenv("SLUICE_HOME"));
+        } catch (IllegalArgumentException e) {
+            err.println("sluice: error: " + e.getMessage());
+            usage(err);
+            return 2;
+        }
+        return switch (args[0]) {
+            case "up" -> new Commands(o, out, err).up(System.getProperty("java.class.path"));
+            case "down" -> new Commands(o, out, err).down();
+            case "status" -> new Commands(o, out, err).status();
+            case "supervise" -> new Supervisor(o).run();
+            default -> {
+                err.println("sluice: error: unknown command " + args[0]);
+                usage(err);
+                yield 2;
+            }
+        };
+    }
+
+    private static void usage(PrintStream s) {
+        s.println("usage: ./sluice up [--nodes N] [--data DIR] [--skip-missing]   start the local stack");
+        s.println("       ./sluice down [--data DIR]                                stop it");
+        s.println("       ./sluice status [--data DIR]                              show its components");
+        s.println("The data folder defaults to $SLUICE_HOME, else <repo>/.sluice; jobs and accounting stay there.");
+    }
+}

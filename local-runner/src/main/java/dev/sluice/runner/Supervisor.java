@@ -1,0 +1,351 @@
+package dev.sluice.runner;
+
+import dev.sluice.infra.KafkaBroker;
+import dev.sluice.infra.Ports;
+import dev.sluice.infra.Postgres;
+import dev.sluice.scheduler.core.config.ClusterConfig;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The background JVM behind {@code ./sluice up}: starts Kafka, PostgreSQL, the services and the node agents in
+ * order, waits for each to be ready, records what runs where, and on SIGTERM stops everything in reverse order.
+ */
+public final class Supervisor {
+    private static final Duration STOP_GRACE = Duration.ofSeconds(20);
+
+    private final RunnerOptions options;
+    private final Layout layout;
+    private final Progress progress;
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    private final Map<String, Long> pids = new LinkedHashMap<>();
+    private final List<Process> children = new ArrayList<>();
+    private KafkaBroker kafka;
+    private Postgres postgres;
+    private volatile boolean stopping;
+
+    public Supervisor(RunnerOptions options) {
+        this.options = options;
+        this.layout = new Layout(options.data());
+        this.progress = new Progress(layout.progress());
+    }
+
+    /** Runs until SIGTERM; returns (with the exit status) only when start-up failed. */
+    public int run() throws IOException, InterruptedException {
+        Files.createDirectories(layout.logs());
+        Files.createDirectories(layout.run());
+        Files.writeString(layout.supervisorPid(), Long.toString(ProcessHandle.current().pid()));
+        Runtime.getRuntime().addShutdownHook(new Thread(this::stopAll, "sluice-stop"));
+
+        CpuSlices.Assignment cpus = CpuSlices.assign(CpuSlices.available(), options.nodes());
+        if (cpus.note() != null) {
+            progress.emit("NOTE " + cpus.note());
+        }
+        List<Component> plan = Component.plan(options, cpus, p -> options.freePorts() ? Ports.free() : p);
+        for (Component c : plan) {
+            if (!options.freePorts() && Ports.isOpen(c.port())) {
+                return fail(plan, c, "port " + c.port() + " is already in use (another Sluice, or another program)");
+            }
+        }
+        int n = plan.size();
+        for (int i = 0; i < n && !stopping; i++) {
+            Component c = plan.get(i);
+            String step = (i + 1) + " " + n + " " + c.name();
+            if (c.isJvmService() && !Files.isRegularFile(c.jar())) {
+                if (options.skipMissing()) {
+                    progress.emit("SKIPPED " + step + " " + options.repo().relativize(c.jar()) + " is not built");
+                    continue;
+                }
+                return fail(plan, c, options.repo().relativize(c.jar()) + " is missing: build it with ./mvnw -B install -DskipTests");
+            }
+            progress.emit("START " + step);
+            Instant t0 = Instant.now();
+            try {
+                switch (c.kind()) {
+                    case KAFKA -> startKafka(c);
+                    case POSTGRES -> startPostgres(c);
+                    case SERVICE, NODE -> startService(c);
+                }
+            } catch (RuntimeException e) {
+                return fail(plan, c, e.getMessage() == null ? e.toString() : e.getMessage());
+            }
+            progress.emit("READY " + step + " " + Duration.between(t0, Instant.now()).toMillis());
+            writeState(plan);
+        }
+        if (stopping) {
+            return 1;
+        }
+        writeEndpoints(plan);
+        progress.emit("UP");
+        watch();
+        return 0;
+    }
+
+    private int fail(List<Component> plan, Component c, String why) {
+        int i = plan.indexOf(c) + 1;
+        if (stopping) {
+            // A deliberate stop (./sluice down) during start-up is not a failure of the component.
+            progress.emit("FAILED " + i + " " + plan.size() + " " + c.name() + " stopped before it was ready");
+            return 1;
+        }
+        progress.emit("FAILED " + i + " " + plan.size() + " " + c.name() + " " + why + " (log: " + logOf(c) + ")");
+        System.err.println("sluice: " + c.name() + " failed: " + why);
+        stopAll();
+        return 1;
+    }
+
+    Path logOf(Component c) {
+        return switch (c.kind()) {
+            case KAFKA -> layout.kafka().resolve("broker.log");
+            case POSTGRES -> layout.log("supervisor");
+            default -> layout.log(c.name());
+        };
+    }
+
+    private void startKafka(Component c) {
+        kafka = KafkaBroker.start(layout.kafka(), c.port());
+        pids.put(c.name(), kafka.pid());
+        linkLog("kafka", layout.kafka().resolve("broker.log"));
+    }
+
+    private void startPostgres(Component c) {
+        postgres = Postgres.start(layout.postgres(), c.port());
+        for (String[] s : Component.SERVICES) {
+            postgres.ensureDatabase(s[0]);
+        }
+        Path pidFile = layout.postgres().resolve("data/postmaster.pid");
+        try {
+            pids.put(c.name(), Long.parseLong(Files.readAllLines(pidFile).getFirst().trim()));
+        } catch (IOException | RuntimeException e) {
+            pids.put(c.name(), -1L);
+        }
+        try {
+            if (!Files.exists(layout.clusterConfig())) {
+                Files.writeString(layout.clusterConfig(), ClusterConfig.LOCAL_DEFAULT);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The command line of a service or node agent JVM. */
+    List<String> command(Component c) {
+        List<String> cmd = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx256m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xshare:auto",
+                "-Dquarkus.http.port=" + c.port(),
+                // The local stack has no authentication: keep every listener on loopback.
+                "-Dquarkus.http.host=127.0.0.1",
+                "-Dkafka.bootstrap.servers=" + kafka.bootstrapServers(),
+                "-Dsluice.cluster-config=" + layout.clusterConfig()));
+        if (c.database() != null) {
+            cmd.add("-Dquarkus.datasource.username=" + postgres.user());
+            cmd.add("-Dquarkus.datasource.password=" + postgres.password());
+            cmd.add("-Dquarkus.datasource.jdbc.url=" + postgres.jdbcUrl(c.database()));
+            cmd.add("-Dquarkus.datasource.reactive.url=" + postgres.reactiveUrl(c.database()));
+        }
+        if (c.kind() == Component.Kind.NODE) {
+            cmd.add("-Dsluice.node.name=" + c.name());
+            cmd.add("-Dsluice.node.state-dir=" + layout.nodeState(c.name()));
+            if (c.cpus() != null) {
+                cmd.add("-Dsluice.node.cpus=" + c.cpus());
+            }
+        }
+        cmd.add("-jar");
+        cmd.add(c.jar().toString());
+        return cmd;
+    }
+
+    private void startService(Component c) {
+        Path log = layout.log(c.name());
+        Process p;
+        try {
+            if (c.kind() == Component.Kind.NODE) {
+                Files.createDirectories(layout.nodeState(c.name()));
+            }
+            Files.writeString(log, "=== " + Instant.now() + " starting " + c.name() + "\n",
+                    java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
+            p = new ProcessBuilder(command(c))
+                    .directory(options.data().toFile())
+                    .redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+                    .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+                    .start();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot start " + c.name() + ": " + e.getMessage(), e);
+        }
+        synchronized (children) {
+            if (stopping) {
+                p.destroyForcibly();
+                throw new IllegalStateException("stopped while starting");
+            }
+            children.add(p);
+        }
+        pids.put(c.name(), p.pid());
+        awaitReady(c, p);
+    }
+
+    private void awaitReady(Component c, Process p) {
+        URI health = URI.create("http://127.0.0.1:" + c.port() + "/q/health/ready");
+        Instant deadline = Instant.now().plus(options.readyTimeout());
+        while (Instant.now().isBefore(deadline) && !stopping) {
+            if (!p.isAlive()) {
+                throw new IllegalStateException("exited with status " + p.exitValue() + " before it was ready");
+            }
+            try {
+                HttpResponse<Void> r = http.send(HttpRequest.newBuilder(health).timeout(Duration.ofSeconds(3)).GET().build(),
+                        HttpResponse.BodyHandlers.discarding());
+                if (r.statusCode() == 200) {
+                    return;
+                }
+            } catch (IOException e) {
+                // Not listening yet.
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted");
+            }
+            sleep(250);
+        }
+        throw new IllegalStateException("not ready after " + options.readyTimeout().toSeconds() + " s");
+    }
+
+    /** After start-up: reports (in the supervisor log) any child that dies; status shows it too. */
+    private void watch() {
+        List<Process> seenDead = new ArrayList<>();
+        while (!stopping) {
+            synchronized (children) {
+                for (Process p : children) {
+                    if (!p.isAlive() && !seenDead.contains(p)) {
+                        seenDead.add(p);
+                        System.err.println("sluice: child pid " + p.pid() + " exited with status " + p.exitValue());
+                    }
+                }
+            }
+            sleep(1000);
+        }
+    }
+
+    /** Reverse order: node agents, services, then PostgreSQL and Kafka. SIGTERM first, SIGKILL after a grace time. */
+    synchronized void stopAll() {
+        if (stopping && children.isEmpty() && kafka == null && postgres == null) {
+            return;
+        }
+        stopping = true;
+        List<Process> toStop;
+        synchronized (children) {
+            toStop = new ArrayList<>(children.reversed());
+            children.clear();
+        }
+        for (Process p : toStop) {
+            p.destroy();
+            try {
+                if (!p.waitFor(STOP_GRACE.toSeconds(), TimeUnit.SECONDS)) {
+                    p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+                }
+            } catch (InterruptedException e) {
+                p.destroyForcibly();
+            }
+        }
+        if (postgres != null) {
+            try {
+                postgres.close();
+            } catch (RuntimeException e) {
+                System.err.println("sluice: stopping PostgreSQL: " + e.getMessage());
+            }
+            postgres = null;
+        }
+        if (kafka != null) {
+            kafka.close();
+            kafka = null;
+        }
+        try {
+            Files.deleteIfExists(layout.state());
+            Files.deleteIfExists(layout.supervisorPid());
+        } catch (IOException e) {
+            // The pid file names a dead process then; up and status check liveness anyway.
+        }
+    }
+
+    private void writeState(List<Component> plan) {
+        Properties p = new Properties();
+        p.setProperty("supervisor.pid", Long.toString(ProcessHandle.current().pid()));
+        List<String> names = new ArrayList<>();
+        for (Component c : plan) {
+            Long pid = pids.get(c.name());
+            if (pid == null) {
+                continue;
+            }
+            names.add(c.name());
+            p.setProperty(c.name() + ".pid", Long.toString(pid));
+            p.setProperty(c.name() + ".port", Integer.toString(c.port()));
+            p.setProperty(c.name() + ".kind", c.kind().name());
+            p.setProperty(c.name() + ".log", logOf(c).toString());
+        }
+        p.setProperty("components", String.join(",", names));
+        store(p, layout.state(), "Sluice local stack: what runs where (written by the supervisor)");
+    }
+
+    private void writeEndpoints(List<Component> plan) {
+        Properties p = new Properties();
+        for (Component c : plan) {
+            if (!pids.containsKey(c.name())) {
+                continue;
+            }
+            switch (c.kind()) {
+                case KAFKA -> p.setProperty("kafka.bootstrap.servers", kafka.bootstrapServers());
+                case POSTGRES -> p.setProperty("postgres.jdbc.url", postgres.jdbcUrl("postgres"));
+                case SERVICE, NODE -> p.setProperty(c.name() + ".url", "http://127.0.0.1:" + c.port());
+            }
+        }
+        store(p, layout.endpoints(), "Sluice local stack endpoints (loopback only, no authentication)");
+    }
+
+    private static void store(Properties p, Path file, String comment) {
+        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+        try (var w = Files.newBufferedWriter(tmp)) {
+            p.store(w, comment);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        try {
+            Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private void linkLog(String name, Path target) {
+        Path link = layout.log(name);
+        try {
+            if (!Files.exists(link, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                Files.createSymbolicLink(link, link.getParent().relativize(target));
+            }
+        } catch (IOException | UnsupportedOperationException e) {
+            // Only a convenience: status names the real file.
+        }
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
