@@ -58,6 +58,8 @@ public final class JobSupervisor implements AutoCloseable {
     private final StepEventSink sink;
     private final Map<String, String> baseEnv;
     private final Map<Long, RunningJob> running = new ConcurrentHashMap<>();
+    /** The length of a time-limit minute; only tests shorten it, to see a TIMEOUT without waiting minutes. */
+    private volatile Duration minute = Duration.ofMinutes(1);
     private final ScheduledExecutorService timers = Executors.newScheduledThreadPool(2, r -> {
         Thread t = new Thread(r, "sluice-job-supervisor");
         t.setDaemon(true);
@@ -154,6 +156,10 @@ public final class JobSupervisor implements AutoCloseable {
             throw new IllegalStateException("Cannot read the job directories in " + jobsDir + ": " + e, e);
         }
         return adopted;
+    }
+
+    void timeLimitMinute(Duration length) {
+        this.minute = length;
     }
 
     /** Starts watching jobs: usage samples, end detection, reporting (retried until Kafka takes it). */
@@ -335,7 +341,7 @@ public final class JobSupervisor implements AutoCloseable {
         if (minutes <= 0) {
             return;
         }
-        long delay = Duration.between(Instant.now(), startedAt.plus(Duration.ofMinutes(minutes))).toMillis();
+        long delay = Duration.between(Instant.now(), startedAt.plus(minute.multipliedBy(minutes))).toMillis();
         job.timeLimit = timers.schedule(() -> {
             signal(job.dir.jobId(), JobState.TIMEOUT.name(), killWait);
         }, Math.max(0, delay), TimeUnit.MILLISECONDS);
@@ -349,7 +355,8 @@ public final class JobSupervisor implements AutoCloseable {
         }
     }
 
-    private void monitor() {
+    /** One round of watching: sample, detect ends, publish pending reports. */
+    void monitor() {
         for (RunningJob job : running.values()) {
             try {
                 if (job.report == null) {
