@@ -577,6 +577,8 @@ static long long to_ms(struct timeval tv) {
 }
 
 static int supervise(const struct options *o) {
+    /* Detached from the caller's session, the supervisor outlives an agent restart and ignores its terminal. */
+    if (o->setsid && setsid() < 0) setup_error(errno, "setsid");
     /* Orphaned descendants (daemonised helpers) come back to us, so their usage is counted too. */
     prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
 

@@ -343,7 +343,10 @@ public record StepLaunch(
             return this;
         }
 
-        /** Direct mode only: start a new session (status-file mode always does). */
+        /**
+         * Start a new session: in direct mode the task's; in status-file mode the supervising launcher's (the task
+         * always gets a session of its own there), so that it outlives the caller's terminal or process group.
+         */
         public Builder setsid(boolean setsid) {
             this.setsid = setsid;
             return this;

@@ -104,6 +104,18 @@ class StepLauncherTest {
         assertThat(Files.readString(pidFile).strip()).isEqualTo(taskPid);
     }
 
+    @Test
+    void setsidInStatusFileModeDetachesTheSupervisorToo() throws Exception {
+        Path out = dir.resolve("sid.out");
+
+        Process p = start(StepLaunch.builder("sh", "-c", "cut -d' ' -f6 /proc/$PPID/stat").environment(ENV)
+                .stdout(out).setsid(true).statusFile(dir.resolve("status")).build());
+        int rc = await(p);
+
+        assertThat(rc).isZero();
+        assertThat(Files.readString(out).strip()).as("session of the launcher").isEqualTo(Long.toString(p.pid()));
+    }
+
     // ------------------------------------------------------------------ status file
 
     @Test
