@@ -1,0 +1,4 @@
+package dev.sluice.submit.web;
+
+public record ErrorBody(String error) {
+}

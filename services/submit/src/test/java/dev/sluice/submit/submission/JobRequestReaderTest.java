@@ -1,0 +1,142 @@
+package dev.sluice.submit.submission;
+
+import dev.sluice.contracts.api.SbatchOptionException;
+import dev.sluice.contracts.job.JobSpec;
+import dev.sluice.scheduler.core.config.ClusterConfig;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class JobRequestReaderTest {
+    private static final ClusterConfig CLUSTER = ClusterConfig.parse("""
+            PartitionName=cpu Nodes=ALL Default=YES
+            PartitionName=gpu Nodes=ALL
+            """);
+    private static final String SCRIPT = "#!/bin/bash\n#SBATCH -n 2\n#SBATCH --mem=2G\n#SBATCH -J fromscript\nhostname\n";
+
+    private static SubmitRequest request(String script, String scriptName, String args) {
+        return new SubmitRequest(script, scriptName, args.isBlank() ? List.of() : Arrays.asList(args.split(" ")),
+                "/home/alice/work", Map.of("A", "1"), "alice", 1000, 1000,
+                null, null, null, null, null, null, null, null, null, null, null, null, null, null);
+    }
+
+    private static JobSpec read(String script, String args) {
+        return new JobRequestReader(CLUSTER).read(request(script, null, args)).spec();
+    }
+
+    @Test
+    void commandLineOverridesDirectivesAndTypedFieldsOverrideBoth() {
+        JobSpec fromScript = read(SCRIPT, "");
+        assertThat(fromScript.resources().ntasks()).isEqualTo(2);
+        assertThat(fromScript.resources().memPerNodeMb()).isEqualTo(2048);
+        assertThat(fromScript.name()).isEqualTo("fromscript");
+
+        JobSpec fromArgs = read(SCRIPT, "-n 4 --job-name=cli");
+        assertThat(fromArgs.resources().ntasks()).isEqualTo(4);
+        assertThat(fromArgs.name()).isEqualTo("cli");
+
+        SubmitRequest typed = new SubmitRequest(SCRIPT, null, List.of("-n", "4"), "/w", null, "alice", 1, 1,
+                "portal", "gpu", "lab", "high", "8", "2", "1-2", null, "500M", null, "1:00:00", "o.txt", "e.txt",
+                "gpu:2");
+        JobSpec t = new JobRequestReader(CLUSTER).read(typed).spec();
+        assertThat(t.name()).isEqualTo("portal");
+        assertThat(t.partition()).isEqualTo("gpu");
+        assertThat(t.account()).isEqualTo("lab");
+        assertThat(t.qos()).isEqualTo("high");
+        assertThat(t.resources().ntasks()).isEqualTo(8);
+        assertThat(t.resources().cpusPerTask()).isEqualTo(2);
+        assertThat(t.resources().nodesMin()).isEqualTo(1);
+        assertThat(t.resources().nodesMax()).isEqualTo(2);
+        assertThat(t.resources().memPerNodeMb()).isEqualTo(500);
+        assertThat(t.resources().gres()).containsExactly("gpu:2");
+        assertThat(t.timeLimitMinutes()).isEqualTo(60);
+        assertThat(t.stdout()).isEqualTo("o.txt");
+        assertThat(t.stderr()).isEqualTo("e.txt");
+    }
+
+    @Test
+    void defaults() {
+        JobSpec s = read("#!/bin/sh\nhostname\n", "");
+        assertThat(s.name()).isEqualTo("sbatch");
+        assertThat(s.partition()).isEqualTo("cpu");
+        assertThat(s.stdout()).isEqualTo("slurm-%j.out");
+        assertThat(s.stderr()).isNull();
+        assertThat(s.timeLimitMinutes()).isNull();
+        assertThat(s.workDir()).isEqualTo("/home/alice/work");
+        assertThat(s.env()).containsEntry("A", "1");
+        assertThat(s.resources().ntasks()).isNull();
+        assertThat(s.resources().exclusive()).isFalse();
+
+        JobSpec named = new JobRequestReader(CLUSTER).read(request("#!/bin/sh\n", "jobs/train.sh", "")).spec();
+        assertThat(named.name()).isEqualTo("train.sh");
+    }
+
+    @Test
+    void wrapMakesTheScript() {
+        JobSpec s = read("", "--wrap=hostname");
+        assertThat(s.script()).startsWith("#!/bin/sh\n").endsWith("hostname\n");
+        assertThat(s.name()).isEqualTo("wrap");
+    }
+
+    @Test
+    void chdirIsResolvedAgainstTheWorkingDirectory() {
+        assertThat(read("#!/bin/sh\n", "-D sub").workDir()).isEqualTo("/home/alice/work/sub");
+        assertThat(read("#!/bin/sh\n", "--chdir=/scratch").workDir()).isEqualTo("/scratch");
+    }
+
+    @Test
+    void gpusBecomeGres() {
+        assertThat(read("#!/bin/sh\n", "--gpus=h100:8").resources().gres()).containsExactly("gpu:h100:8");
+        assertThat(read("#!/bin/sh\n", "--gpus-per-node=4 --exclusive").resources())
+                .satisfies(r -> {
+                    assertThat(r.gres()).containsExactly("gpu:4");
+                    assertThat(r.exclusive()).isTrue();
+                });
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', textBlock = """
+            ''                      | ''               | Batch script is empty!
+            '  \\n'                  | ''               | Batch script contains only whitespace!
+            'echo hi\\n'             | ''               | This does not look like a batch script.  The first line must start with #! followed by the path to an interpreter.
+            '#!/bin/sh\\n'           | -p nosuch        | Batch job submission failed: Invalid partition name specified
+            '#!/bin/sh\\n'           | -p cpu,nosuch    | Batch job submission failed: Invalid partition name specified
+            '#!/bin/sh\\n'           | --ntasks=0       | Invalid numeric value "0" for --ntasks.
+            '#!/bin/sh\\n'           | -c -2            | Invalid numeric value "-2" for --cpus-per-task.
+            '#!/bin/sh\\n'           | --mem=lots       | Invalid --mem specification
+            '#!/bin/sh\\n'           | --mem-per-cpu=x  | Invalid --mem-per-cpu specification
+            '#!/bin/sh\\n'           | --mem=1G --mem-per-cpu=1G | --mem, --mem-per-cpu, and --mem-per-gpu are mutually exclusive.
+            '#!/bin/sh\\n'           | --time=soon      | Invalid --time specification
+            '#!/bin/sh\\n'           | --foo            | unrecognized option '--foo'
+            '#!/bin/sh\\n'           | --time           | option '--time' requires an argument
+            '#!/bin/sh\\n'           | --hold           | option '--hold' is not supported by Sluice yet
+            '#!/bin/sh\\n'           | job.sh           | Unexpected argument 'job.sh' in args: send the script's text in "script", not its path
+            '#!/bin/sh\\n#SBATCH -n 0\\n' | ''           | Invalid numeric value "0" for --ntasks.
+            '#!/bin/sh\\n#SBATCH --bogus\\n' | ''        | unrecognized option '--bogus'
+            '#!/bin/sh\\n'           | -N 0             | Invalid numeric value "0" for --nodes.
+            '#!/bin/sh\\n'           | --gpus=0         | Invalid numeric value "0" for --gpus.
+            """)
+    void rejectsBadRequestsInSlurmsWords(String script, String args, String message) {
+        String s = script.replace("\\n", "\n");
+        assertThatThrownBy(() -> read(s, args)).isInstanceOf(SbatchOptionException.class).hasMessage(message);
+    }
+
+    @Test
+    void rejectsRequestsWithoutAnOwnerOrWorkingDirectory() {
+        SubmitRequest noUser = new SubmitRequest("#!/bin/sh\n", null, null, "/w", null, null, 1, 1,
+                null, null, null, null, null, null, null, null, null, null, null, null, null, null);
+        assertThatThrownBy(() -> new JobRequestReader(CLUSTER).read(noUser))
+                .hasMessage("Missing user: the request must name the submitting user");
+        SubmitRequest relative = new SubmitRequest("#!/bin/sh\n", null, null, "w", null, "alice", 1, 1,
+                null, null, null, null, null, null, null, null, null, null, null, null, null, null);
+        assertThatThrownBy(() -> new JobRequestReader(CLUSTER).read(relative))
+                .hasMessageStartingWith("Missing or relative workDir");
+    }
+}
