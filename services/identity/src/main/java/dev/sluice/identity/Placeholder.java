@@ -1,2 +1,0 @@
-package dev.sluice.identity;
-class Placeholder {}
