@@ -226,10 +226,13 @@ static void parse_rlimit(struct options *o, const char *spec) {
     o->nrlimits++;
 }
 
-static void usage_error(const char *fmt, const char *arg) __attribute__((noreturn));
-static void usage_error(const char *fmt, const char *arg) {
+static void usage_error(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
+static void usage_error(const char *fmt, ...) {
     char what[256];
-    snprintf(what, sizeof what, fmt, arg);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof what, fmt, ap);
+    va_end(ap);
     setup_error(0, "%s (usage: %s [options] -- program args...)", what, PROG);
 }
 
@@ -301,10 +304,10 @@ static void parse_options(int argc, char **argv, struct options *o) {
             usage_error("unknown option '%s'", opt);
         }
     }
-    if (i >= argc) usage_error("%s", "no program given after '--'");
+    if (i >= argc) usage_error("no program given after '--'");
     o->argv = &argv[i];
     /* Without an explicit gid a task started as a user would keep root's group. */
-    if (o->has_uid && !o->has_gid) usage_error("%s", "--uid needs --gid");
+    if (o->has_uid && !o->has_gid) usage_error("--uid needs --gid");
 }
 
 /* ---------------------------------------------------------------- files */

@@ -39,6 +39,8 @@ public record StepLaunch(
         Path statusFile,
         Path pidFile) {
 
+    /** The launcher's cpu_set_t size (CPU_SETSIZE). */
+    private static final int MAX_CPUS = 1024;
     private static final Pattern CPU_LIST = Pattern.compile("\\d+(-\\d+)?(,\\d+(-\\d+)?)*");
 
     public StepLaunch {
@@ -59,12 +61,31 @@ public record StepLaunch(
         if (groups != null) {
             groups.forEach(g -> requireId("group", g));
         }
-        if (cpus != null && !CPU_LIST.matcher(cpus).matches()) {
+        if (cpus != null && !validCpuList(cpus)) {
             throw new IllegalArgumentException("bad cpu list '" + cpus + "' (expected e.g. 0-3,6)");
         }
         if (umask != null && (umask < 0 || umask > 0777)) {
             throw new IllegalArgumentException("umask out of range: " + Integer.toOctalString(umask));
         }
+    }
+
+    private static boolean validCpuList(String list) {
+        if (!CPU_LIST.matcher(list).matches()) {
+            return false;
+        }
+        for (String range : list.split(",")) {
+            String[] ends = range.split("-");
+            try {
+                int lo = Integer.parseInt(ends[0]);
+                int hi = Integer.parseInt(ends[ends.length - 1]);
+                if (hi < lo || hi >= MAX_CPUS) {
+                    return false;
+                }
+            } catch (NumberFormatException e) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static void requireId(String what, Integer id) {

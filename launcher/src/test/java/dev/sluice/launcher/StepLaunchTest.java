@@ -72,6 +72,8 @@ class StepLaunchTest {
         assertThatThrownBy(() -> StepLaunch.builder().build()).hasMessageContaining("needs a program");
         assertThatThrownBy(() -> StepLaunch.builder("true").uid(1000).build()).hasMessageContaining("uid needs gid");
         assertThatThrownBy(() -> StepLaunch.builder("true").cpus("0-").build()).hasMessageContaining("bad cpu list");
+        assertThatThrownBy(() -> StepLaunch.builder("true").cpus("3-1").build()).hasMessageContaining("bad cpu list");
+        assertThatThrownBy(() -> StepLaunch.builder("true").cpus("1024").build()).hasMessageContaining("bad cpu list");
         assertThatThrownBy(() -> StepLaunch.builder("true").umask(01000).build()).hasMessageContaining("umask");
         assertThatThrownBy(() -> Rlimit.of(Resource.NOFILE, 10, 5)).hasMessageContaining("soft limit above hard");
         assertThatThrownBy(() -> Rlimit.of(Resource.NOFILE, Rlimit.UNLIMITED, 5)).hasMessageContaining("above hard");
