@@ -1,0 +1,66 @@
+package dev.sluice.scheduler.loop;
+
+import dev.sluice.contracts.Event;
+import dev.sluice.contracts.job.JobCancelRequested;
+import dev.sluice.contracts.job.JobSubmitted;
+import dev.sluice.contracts.job.Resources;
+import dev.sluice.contracts.node.NodeHeartbeat;
+import dev.sluice.contracts.node.NodeRegistered;
+import dev.sluice.contracts.step.StepFinished;
+import dev.sluice.scheduler.core.Input;
+import dev.sluice.scheduler.core.JobRequest;
+import dev.sluice.scheduler.core.JobState;
+
+import java.util.List;
+import java.util.Optional;
+import java.util.stream.IntStream;
+
+/** Events from Kafka in the core's words. Events the scheduler has no use for map to nothing. */
+final class Inputs {
+    private Inputs() {
+    }
+
+    static Optional<Input> of(Event event) {
+        return Optional.ofNullable(switch (event) {
+            case JobSubmitted s -> new Input.Submit(s.jobId(), s.owner() == null ? null : s.owner().user(),
+                    s.spec() == null ? null : s.spec().partition(), request(s), s.submitTime());
+            case JobCancelRequested c -> new Input.Cancel(c.jobId());
+            case NodeRegistered r -> new Input.NodeRegistered(r.node(), r.bootId(), cpuIds(r), r.realMemoryMb(),
+                    r.runningJobs() == null ? List.of() : r.runningJobs());
+            case NodeHeartbeat h -> new Input.Heartbeat(h.node());
+            case StepFinished f -> new Input.StepFinished(f.jobId(), f.stepId(), state(f.state()), f.exitCode(),
+                    f.signal(), f.detail());
+            default -> null;
+        });
+    }
+
+    /** sbatch's defaults (one task, one CPU per task) are applied by the core, which also knows -N's. */
+    static JobRequest request(JobSubmitted s) {
+        Integer time = s.spec() == null ? null : s.spec().timeLimitMinutes();
+        Resources r = s.spec() == null ? null : s.spec().resources();
+        if (r == null) {
+            return new JobRequest(null, null, 1, null, 1, null, null, time);
+        }
+        return new JobRequest(r.nodesMin(), r.nodesMax(), r.ntasks(), r.ntasksPerNode(), r.cpusPerTask(),
+                r.memPerNodeMb(), r.memPerCpuMb(), time);
+    }
+
+    private static List<Integer> cpuIds(NodeRegistered r) {
+        if (r.cpuIds() != null && !r.cpuIds().isEmpty()) {
+            return r.cpuIds();
+        }
+        return IntStream.range(0, r.cpus()).boxed().toList();
+    }
+
+    /** A step's end in job-state words; anything the core cannot end a job with counts as FAILED. */
+    private static JobState state(dev.sluice.contracts.job.JobState s) {
+        if (s == null) {
+            return JobState.FAILED;
+        }
+        try {
+            return JobState.valueOf(s.name());
+        } catch (IllegalArgumentException e) {
+            return JobState.FAILED;
+        }
+    }
+}

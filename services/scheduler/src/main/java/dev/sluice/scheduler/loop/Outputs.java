@@ -1,0 +1,89 @@
+package dev.sluice.scheduler.loop;
+
+import dev.sluice.contracts.Topics;
+import dev.sluice.contracts.cloudevents.KafkaCloudEvents;
+import dev.sluice.contracts.job.AllocationGranted;
+import dev.sluice.contracts.job.JobStateChanged;
+import dev.sluice.contracts.job.JobStateMachine;
+import dev.sluice.contracts.job.JobSubmitted;
+import dev.sluice.contracts.job.NodeAllocation;
+import dev.sluice.contracts.job.PendingReason;
+import dev.sluice.contracts.node.LaunchRequested;
+import dev.sluice.contracts.node.SignalRequested;
+import dev.sluice.scheduler.core.Decision;
+import dev.sluice.scheduler.core.JobState;
+import dev.sluice.scheduler.core.NodeShare;
+import dev.sluice.scheduler.core.config.Hostlist;
+import org.apache.kafka.clients.producer.ProducerRecord;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.LongFunction;
+
+/** The core's decisions as Kafka records: CloudEvents for everyone else, and the scheduler's own state records. */
+final class Outputs {
+    static final String SOURCE = "sluice/scheduler";
+
+    private Outputs() {
+    }
+
+    /**
+     * @param submissions the submit event of a live job, for what a launch needs (owner, script, environment)
+     */
+    static List<ProducerRecord<String, byte[]>> records(List<Decision> decisions, String clusterName,
+                                                        LongFunction<JobSubmitted> submissions) {
+        List<ProducerRecord<String, byte[]>> out = new ArrayList<>();
+        Map<Long, Long> versions = new HashMap<>();
+        for (Decision d : decisions) {
+            switch (d) {
+                case Decision.StateChanged s -> {
+                    versions.put(s.jobId(), s.version());
+                    out.add(KafkaCloudEvents.toRecord(SOURCE, stateChanged(s), "job-" + s.jobId() + "-v" + s.version()));
+                }
+                case Decision.AllocationGranted g -> out.add(KafkaCloudEvents.toRecord(SOURCE,
+                        new AllocationGranted(g.jobId(), g.time(), allocation(g.shares())),
+                        "job-" + g.jobId() + "-v" + versions.get(g.jobId()) + "-allocation"));
+                case Decision.Launch l -> {
+                    JobSubmitted sub = submissions.apply(l.jobId());
+                    if (sub == null) {
+                        throw new IllegalStateException("No submission recorded for job " + l.jobId());
+                    }
+                    out.add(KafkaCloudEvents.toRecord(SOURCE, new LaunchRequested(l.node(), l.jobId(), l.time(),
+                                    sub.owner(), sub.spec(), allocation(l.allocation()), l.timeLimitMinutes(), clusterName),
+                            "job-" + l.jobId() + "-v" + versions.get(l.jobId()) + "-launch"));
+                }
+                case Decision.Signal s -> out.add(KafkaCloudEvents.toRecord(SOURCE,
+                        new SignalRequested(s.node(), s.jobId(), s.time(), s.reason(), s.killWaitSeconds())));
+                case Decision.JobSaved j -> out.add(StateRecords.job(j.job(), submissions.apply(j.job().id())));
+                case Decision.JobForgotten f -> out.add(StateRecords.jobTombstone(f.jobId()));
+                case Decision.NodeSaved n -> out.add(StateRecords.node(n.node()));
+            }
+        }
+        return out;
+    }
+
+    /** Checked against the contracts' state machine: a wrong move is a bug and must not reach Kafka. */
+    static JobStateChanged stateChanged(Decision.StateChanged s) {
+        dev.sluice.contracts.job.JobState state = contractState(s.state());
+        dev.sluice.contracts.job.JobState previous = s.previous() == null ? null : contractState(s.previous());
+        if (previous != null && previous != state) {
+            JobStateMachine.requireTransition(previous, state);
+        }
+        String reason = PendingReason.valueOf(s.reason().name()).slurmName();
+        String nodes = s.nodes().isEmpty() ? null : Hostlist.compress(s.nodes());
+        return new JobStateChanged(s.jobId(), s.version(), previous, state, reason, s.detail(), s.time(),
+                s.exitCode(), s.signal(), nodes);
+    }
+
+    static dev.sluice.contracts.job.JobState contractState(JobState s) {
+        return dev.sluice.contracts.job.JobState.valueOf(s.name());
+    }
+
+    private static List<NodeAllocation> allocation(List<NodeShare> shares) {
+        return shares.stream().map(s -> new NodeAllocation(s.node(), s.tasks(), s.cpuIds(), s.memMb(), List.of()))
+                .toList();
+    }
+
+}

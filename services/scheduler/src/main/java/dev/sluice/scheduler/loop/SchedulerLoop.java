@@ -1,0 +1,288 @@
+package dev.sluice.scheduler.loop;
+
+import dev.sluice.contracts.Event;
+import dev.sluice.contracts.Topics;
+import dev.sluice.contracts.cloudevents.CloudEvent;
+import dev.sluice.contracts.cloudevents.KafkaCloudEvents;
+import dev.sluice.contracts.job.JobSubmitted;
+import dev.sluice.contracts.kafka.KafkaSettings;
+import dev.sluice.scheduler.core.ClusterView;
+import dev.sluice.scheduler.core.Decision;
+import dev.sluice.scheduler.core.Input;
+import dev.sluice.scheduler.core.Job;
+import dev.sluice.scheduler.core.Node;
+import dev.sluice.scheduler.core.Scheduler;
+import dev.sluice.scheduler.core.config.ClusterConfig;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.FencedInstanceIdException;
+import org.apache.kafka.common.errors.InvalidProducerEpochException;
+import org.apache.kafka.common.errors.ProducerFencedException;
+import org.jboss.logging.Logger;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Consumer;
+
+/**
+ * The scheduler's one thread: consume job commands, node and step events; let the core decide; produce the
+ * decisions, the changed state records and the consumed offsets in one Kafka transaction. Either all of a batch's
+ * consequences are visible or none are, so a crash at any point is followed by a clean replay from the last
+ * commit: nothing is lost, nothing is launched twice, and the rebuilt core holds exactly the committed allocations.
+ *
+ * <p>On start it reads {@code sluice.scheduler.state} to its end to rebuild the core. Initialising the
+ * transactional producer first fences any older instance with the same transactional id and aborts its open
+ * transaction, so the state read is final.
+ */
+public final class SchedulerLoop implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(SchedulerLoop.class);
+    static final List<String> INPUT_TOPICS = List.of(Topics.JOB_COMMANDS, Topics.NODE_EVENTS, Topics.STEP_EVENTS);
+
+    /**
+     * @param consumerOverrides extra consumer settings (tests use {@code max.poll.records})
+     * @param crashAfterTransactions for tests: after this many commits, the next transaction is sent and then the
+     *                               loop dies without committing or aborting, as a killed process would; -1 never
+     */
+    public record Settings(String bootstrapServers, String groupId, String transactionalId, Duration tickInterval,
+                           Map<String, Object> consumerOverrides, int crashAfterTransactions) {
+        public static Settings defaults(String bootstrapServers) {
+            return new Settings(bootstrapServers, "sluice-scheduler", "sluice-scheduler", Duration.ofSeconds(1),
+                    Map.of(), -1);
+        }
+    }
+
+    private final Settings settings;
+    private final ClusterConfig config;
+    private final Clock clock;
+    private final Consumer<ClusterView> publisher;
+    private final Thread thread;
+    private volatile boolean running = true;
+    private volatile boolean ready;
+    private volatile boolean crashed;
+    private volatile Throwable failure;
+    private volatile long committed;
+
+    private Scheduler core;
+    private final Map<Long, JobSubmitted> submissions = new HashMap<>();
+
+    public SchedulerLoop(Settings settings, ClusterConfig config, Clock clock, Consumer<ClusterView> publisher) {
+        this.settings = settings;
+        this.config = config;
+        this.clock = clock;
+        this.publisher = publisher;
+        this.thread = Thread.ofPlatform().name("scheduler-loop").daemon().unstarted(this::run);
+    }
+
+    public SchedulerLoop start() {
+        thread.start();
+        return this;
+    }
+
+    /** True once the state is rebuilt and events are being consumed. */
+    public boolean ready() {
+        return ready && thread.isAlive();
+    }
+
+    public boolean crashed() {
+        return crashed;
+    }
+
+    public Optional<Throwable> failure() {
+        return Optional.ofNullable(failure);
+    }
+
+    public long committedTransactions() {
+        return committed;
+    }
+
+    /** Stops after the batch in hand is committed. */
+    @Override
+    public void close() {
+        running = false;
+        try {
+            thread.join(Duration.ofSeconds(30));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void run() {
+        while (running) {
+            try {
+                session();
+            } catch (Crash c) {
+                crashed = true;
+                ready = false;
+                return;
+            } catch (ProducerFencedException | InvalidProducerEpochException | FencedInstanceIdException e) {
+                LOG.error("Another scheduler instance took over; this one stops", e);
+                failure = e;
+                ready = false;
+                return;
+            } catch (RuntimeException e) {
+                LOG.warn("Scheduler loop failed; rebuilding from the last committed state", e);
+                failure = e;
+                ready = false;
+                sleep(1000);
+            }
+        }
+    }
+
+    /** One life of the loop: everything in memory is rebuilt from Kafka, so a failure just starts another. */
+    private void session() {
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(
+                KafkaSettings.transactionalProducer(settings.bootstrapServers(), settings.transactionalId()));
+             KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(consumerConfig())) {
+            try {
+                producer.initTransactions();
+                restore();
+                consumer.subscribe(INPUT_TOPICS);
+                publisher.accept(core.view());
+                ready = true;
+                failure = null;
+                loop(producer, consumer);
+            } catch (Crash c) {
+                // A killed process neither commits nor aborts: leave the transaction open for the next
+                // instance's initTransactions to abort.
+                producer.close(Duration.ZERO);
+                throw c;
+            }
+        }
+    }
+
+    private Map<String, Object> consumerConfig() {
+        Map<String, Object> c = KafkaSettings.consumer(settings.bootstrapServers(), settings.groupId(),
+                settings.transactionalId());
+        // Static membership: a restarted instance takes its partitions back at once instead of waiting for the
+        // dead one's session to expire, and a second live instance with the same id is fenced.
+        c.put(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, settings.transactionalId());
+        c.putAll(settings.consumerOverrides());
+        return c;
+    }
+
+    private void restore() {
+        Map<Long, StateRecords.StoredJob> jobs = new LinkedHashMap<>();
+        Map<String, Node> nodes = new LinkedHashMap<>();
+        Map<String, Object> cfg = KafkaSettings.consumer(settings.bootstrapServers(), null,
+                settings.transactionalId() + "-restore");
+        try (KafkaConsumer<String, byte[]> reader = new KafkaConsumer<>(cfg)) {
+            List<TopicPartition> parts = reader.partitionsFor(Topics.SCHEDULER_STATE, Duration.ofSeconds(30)).stream()
+                    .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+            reader.assign(parts);
+            reader.seekToBeginning(parts);
+            Map<TopicPartition, Long> end = reader.endOffsets(parts, Duration.ofSeconds(30));
+            while (parts.stream().anyMatch(tp -> reader.position(tp, Duration.ofSeconds(30)) < end.get(tp))) {
+                for (ConsumerRecord<String, byte[]> r : reader.poll(Duration.ofMillis(200))) {
+                    StateRecords.apply(r, jobs, nodes);
+                }
+            }
+        }
+        core = new Scheduler(config, clock);
+        core.restore(nodes.values(), jobs.values().stream().map(StateRecords.StoredJob::job).toList());
+        submissions.clear();
+        jobs.forEach((id, stored) -> {
+            if (stored.submitted() != null) {
+                submissions.put(id, stored.submitted());
+            }
+        });
+        LOG.infof("Scheduler state rebuilt: %d live jobs, %d nodes", jobs.size(), nodes.size());
+    }
+
+    private void loop(KafkaProducer<String, byte[]> producer, KafkaConsumer<String, byte[]> consumer) {
+        Instant nextTick = clock.instant().plus(settings.tickInterval());
+        while (running) {
+            ConsumerRecords<String, byte[]> records = consumer.poll(Duration.ofMillis(200));
+            List<Input> inputs = new ArrayList<>();
+            for (ConsumerRecord<String, byte[]> r : records) {
+                event(r).flatMap(this::remember).flatMap(Inputs::of).ifPresent(inputs::add);
+            }
+            if (!clock.instant().isBefore(nextTick)) {
+                inputs.add(new Input.Tick());
+                nextTick = clock.instant().plus(settings.tickInterval());
+            }
+            if (records.isEmpty() && inputs.isEmpty()) {
+                continue;
+            }
+            List<Decision> decisions = core.handle(inputs);
+            List<ProducerRecord<String, byte[]>> out =
+                    Outputs.records(decisions, config.clusterName(), submissions::get);
+            forgetEnded(decisions);
+            if (!out.isEmpty() || !records.isEmpty()) {
+                commit(producer, consumer, records, out);
+            }
+            publisher.accept(core.view());
+        }
+    }
+
+    private void commit(KafkaProducer<String, byte[]> producer, KafkaConsumer<String, byte[]> consumer,
+                        ConsumerRecords<String, byte[]> records, List<ProducerRecord<String, byte[]>> out) {
+        producer.beginTransaction();
+        out.forEach(producer::send);
+        if (!records.isEmpty()) {
+            Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
+            for (TopicPartition tp : records.partitions()) {
+                offsets.put(tp, new OffsetAndMetadata(records.records(tp).getLast().offset() + 1));
+            }
+            producer.sendOffsetsToTransaction(offsets, consumer.groupMetadata());
+        }
+        if (settings.crashAfterTransactions() >= 0 && committed >= settings.crashAfterTransactions()) {
+            producer.flush();
+            throw new Crash();
+        }
+        producer.commitTransaction();
+        committed++;
+    }
+
+    private static Optional<CloudEvent<Event>> event(ConsumerRecord<String, byte[]> r) {
+        try {
+            return KafkaCloudEvents.fromRecord(r);
+        } catch (RuntimeException e) {
+            // One malformed record must not stop scheduling for everyone: skip it, its offset is committed.
+            LOG.warnf("Skipping unreadable record %s-%d@%d: %s", r.topic(), r.partition(), r.offset(), e.getMessage());
+            return Optional.empty();
+        }
+    }
+
+    private Optional<Event> remember(CloudEvent<Event> ce) {
+        if (ce.data() instanceof JobSubmitted s && core.job(s.jobId()).isEmpty()) {
+            submissions.putIfAbsent(s.jobId(), s);
+        }
+        return Optional.of(ce.data());
+    }
+
+    private void forgetEnded(List<Decision> decisions) {
+        for (Decision d : decisions) {
+            if (d instanceof Decision.JobForgotten f) {
+                submissions.remove(f.jobId());
+            }
+        }
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** The test hook's simulated death. */
+    private static final class Crash extends RuntimeException {
+        Crash() {
+            super("simulated crash", null, false, false);
+        }
+    }
+}

@@ -1,0 +1,64 @@
+package dev.sluice.scheduler.loop;
+
+import dev.sluice.contracts.kafka.TopicSetup;
+import dev.sluice.scheduler.cluster.ClusterSnapshot;
+import dev.sluice.scheduler.core.config.ClusterConfig;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.eclipse.microprofile.health.HealthCheck;
+import org.eclipse.microprofile.health.HealthCheckResponse;
+import org.eclipse.microprofile.health.Readiness;
+import org.jboss.logging.Logger;
+
+import java.time.Clock;
+import java.util.Optional;
+
+/** Starts the scheduling loop with the service and stops it with it; ready once the state is rebuilt. */
+@ApplicationScoped
+@Readiness
+public class SchedulerRuntime implements HealthCheck {
+    private static final Logger LOG = Logger.getLogger(SchedulerRuntime.class);
+
+    @ConfigProperty(name = "kafka.bootstrap.servers")
+    String bootstrapServers;
+
+    @ConfigProperty(name = "sluice.cluster-config")
+    Optional<String> clusterConfigFile;
+
+    @ConfigProperty(name = "sluice.kafka.replication-factor", defaultValue = "1")
+    short replicationFactor;
+
+    @Inject
+    ClusterSnapshot snapshot;
+
+    private volatile SchedulerLoop loop;
+
+    void onStart(@Observes StartupEvent event) {
+        ClusterConfig config = ClusterConfig.loadOrDefault(clusterConfigFile);
+        TopicSetup.ensureTopics(bootstrapServers, replicationFactor);
+        loop = new SchedulerLoop(SchedulerLoop.Settings.defaults(bootstrapServers), config, Clock.systemUTC(),
+                snapshot::publish).start();
+        LOG.infof("Scheduler for cluster %s started: %d partitions", config.clusterName(), config.partitions().size());
+    }
+
+    void onStop(@Observes ShutdownEvent event) {
+        if (loop != null) {
+            loop.close();
+        }
+    }
+
+    @Override
+    public HealthCheckResponse call() {
+        SchedulerLoop l = loop;
+        var builder = HealthCheckResponse.named("scheduler-loop").status(l != null && l.ready());
+        if (l != null) {
+            l.failure().ifPresent(f -> builder.withData("lastError", String.valueOf(f.getMessage())));
+            builder.withData("committedTransactions", l.committedTransactions());
+        }
+        return builder.build();
+    }
+}
