@@ -526,10 +526,18 @@ static void cloexec_inherited_fds(void) {
     }
 }
 
+/*
+ * setsid() fails only for a process group leader (e.g. started by an interactive shell with job control): it then
+ * already has a group of its own that signals can be sent to, which is what the session is for.
+ */
+static void new_session_or_group(void) {
+    if (setsid() < 0 && !(errno == EPERM && getpgrp() == getpid())) setup_error(errno, "setsid");
+}
+
 /* Everything from cgroup join to exec: runs in the process that becomes the task. */
 static void setup_and_exec(const struct options *o, bool new_session) __attribute__((noreturn));
 static void setup_and_exec(const struct options *o, bool new_session) {
-    if (new_session && setsid() < 0) setup_error(errno, "setsid");
+    if (new_session) new_session_or_group();
     join_cgroups(o);
     set_affinity(o);
     set_rlimits(o);
@@ -581,7 +589,7 @@ static long long to_ms(struct timeval tv) {
 
 static int supervise(const struct options *o) {
     /* Detached from the caller's session, the supervisor outlives an agent restart and ignores its terminal. */
-    if (o->setsid && setsid() < 0) setup_error(errno, "setsid");
+    if (o->setsid) new_session_or_group();
     /* Orphaned descendants (daemonised helpers) come back to us, so their usage is counted too. */
     prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
 
