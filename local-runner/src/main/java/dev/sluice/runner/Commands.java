@@ -91,6 +91,12 @@ public final class Commands {
                 partial.delete(0, nl + 1);
                 Integer done = show(line);
                 if (done != null) {
+                    if (done != 0) {
+                        // The supervisor is stopping what it started; a retry right after must find a clean slate.
+                        if (!supervisor.waitFor(DOWN_TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
+                            err.println("sluice: error: the supervisor is still stopping; run ./sluice down");
+                        }
+                    }
                     return done;
                 }
             }
