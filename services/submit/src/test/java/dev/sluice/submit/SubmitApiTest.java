@@ -191,8 +191,9 @@ class SubmitApiTest {
         assertThat(after.state).isEqualTo("RUNNING");
         assertThat(after.reason).isEqualTo("None");
 
-        List<Long> running1 = given().get("/api/v1/jobs?states=R&user=alice").jsonPath().getList("jobId", Long.class);
+        List<Long> running1 = given().get("/api/v1/jobs?states=R&user=nobody,alice").jsonPath().getList("jobId", Long.class);
         assertThat(running1).contains(id);
+        assertThat(given().get("/api/v1/jobs?user=nobody").jsonPath().getList("jobId", Long.class)).isEmpty();
         List<Long> pending = given().get("/api/v1/jobs?states=PENDING").jsonPath().getList("jobId", Long.class);
         assertThat(pending).doesNotContain(id);
 

@@ -111,15 +111,15 @@ public class JobStore {
     }
 
     /** Jobs matching every given filter (null = any), sorted by id. */
-    public List<JobView> list(String user, List<String> states, List<String> partitions, List<Long> jobIds) {
+    public List<JobView> list(List<String> users, List<String> states, List<String> partitions, List<Long> jobIds) {
         RowSet<Row> rows = query("""
                 SELECT * FROM jobs
-                WHERE ($1::text IS NULL OR user_name = $1)
+                WHERE ($1::text[] IS NULL OR user_name = ANY($1))
                   AND ($2::text[] IS NULL OR state = ANY($2))
                   AND ($3::text[] IS NULL OR partition = ANY($3))
                   AND ($4::bigint[] IS NULL OR job_id = ANY($4))
                 ORDER BY job_id
-                """, Tuple.from(Arrays.asList(user,
+                """, Tuple.from(Arrays.asList(users == null ? null : users.toArray(String[]::new),
                 states == null ? null : states.toArray(String[]::new),
                 partitions == null ? null : partitions.toArray(String[]::new),
                 jobIds == null ? null : jobIds.toArray(Long[]::new))));

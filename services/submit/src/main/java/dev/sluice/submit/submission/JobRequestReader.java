@@ -62,6 +62,9 @@ public final class JobRequestReader {
             throw new SbatchOptionException("Missing or relative workDir: the request must give an absolute working directory");
         }
 
+        if (req.scriptArgs() != null && !req.scriptArgs().isEmpty()) {
+            throw new SbatchOptionException("Script arguments are not supported by Sluice yet: " + req.scriptArgs());
+        }
         List<String> args = req.args() == null ? List.of() : req.args().stream().filter(a -> a != null).toList();
         SbatchArgs split = SbatchOptions.splitCommandLine(args);
         if (split.scriptPath() != null) {

@@ -10,9 +10,10 @@ import java.util.Map;
  * {@code "time": "1:00:00"}); JSON numbers are accepted where a number makes sense.
  *
  * @param scriptName the script's file name, for the default job name; absent means the script came from stdin
+ * @param scriptArgs arguments for the script after its name on the sbatch line; refused until JobSpec can carry them
  */
 public record SubmitRequest(
-        String script, String scriptName, List<String> args, String workDir, Map<String, String> env,
+        String script, String scriptName, List<String> args, List<String> scriptArgs, String workDir, Map<String, String> env,
         String user, Integer uid, Integer gid,
         String name, String partition, String account, String qos,
         String ntasks, String cpusPerTask, String nodes, String ntasksPerNode,

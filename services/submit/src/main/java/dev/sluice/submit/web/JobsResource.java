@@ -70,7 +70,8 @@ public class JobsResource {
             }
         }
         List<String> partitions = partition == null || partition.isBlank() ? null : csv(partition);
-        return store.list(user == null || user.isBlank() ? null : user, stateNames, partitions, ids);
+        List<String> users = user == null || user.isBlank() ? null : csv(user);
+        return store.list(users, stateNames, partitions, ids);
     }
 
     @GET

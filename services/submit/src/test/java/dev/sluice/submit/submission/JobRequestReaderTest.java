@@ -22,7 +22,7 @@ class JobRequestReaderTest {
     private static final String SCRIPT = "#!/bin/bash\n#SBATCH -n 2\n#SBATCH --mem=2G\n#SBATCH -J fromscript\nhostname\n";
 
     private static SubmitRequest request(String script, String scriptName, String args) {
-        return new SubmitRequest(script, scriptName, args.isBlank() ? List.of() : Arrays.asList(args.split(" ")),
+        return new SubmitRequest(script, scriptName, args.isBlank() ? List.of() : Arrays.asList(args.split(" ")), null,
                 "/home/alice/work", Map.of("A", "1"), "alice", 1000, 1000,
                 null, null, null, null, null, null, null, null, null, null, null, null, null, null);
     }
@@ -42,7 +42,7 @@ class JobRequestReaderTest {
         assertThat(fromArgs.resources().ntasks()).isEqualTo(4);
         assertThat(fromArgs.name()).isEqualTo("cli");
 
-        SubmitRequest typed = new SubmitRequest(SCRIPT, null, List.of("-n", "4"), "/w", null, "alice", 1, 1,
+        SubmitRequest typed = new SubmitRequest(SCRIPT, null, List.of("-n", "4"), null, "/w", null, "alice", 1, 1,
                 "portal", "gpu", "lab", "high", "8", "2", "1-2", null, "500M", null, "1:00:00", "o.txt", "e.txt",
                 "gpu:2");
         JobSpec t = new JobRequestReader(CLUSTER).read(typed).spec();
@@ -129,12 +129,20 @@ class JobRequestReaderTest {
     }
 
     @Test
+    void refusesScriptArgumentsItCannotPassOn() {
+        SubmitRequest withArgs = new SubmitRequest("#!/bin/sh\n", "a.sh", null, List.of("x", "y"), "/w", null,
+                "alice", 1, 1, null, null, null, null, null, null, null, null, null, null, null, null, null, null);
+        assertThatThrownBy(() -> new JobRequestReader(CLUSTER).read(withArgs))
+                .hasMessage("Script arguments are not supported by Sluice yet: [x, y]");
+    }
+
+    @Test
     void rejectsRequestsWithoutAnOwnerOrWorkingDirectory() {
-        SubmitRequest noUser = new SubmitRequest("#!/bin/sh\n", null, null, "/w", null, null, 1, 1,
+        SubmitRequest noUser = new SubmitRequest("#!/bin/sh\n", null, null, null, "/w", null, null, 1, 1,
                 null, null, null, null, null, null, null, null, null, null, null, null, null, null);
         assertThatThrownBy(() -> new JobRequestReader(CLUSTER).read(noUser))
                 .hasMessage("Missing user: the request must name the submitting user");
-        SubmitRequest relative = new SubmitRequest("#!/bin/sh\n", null, null, "w", null, "alice", 1, 1,
+        SubmitRequest relative = new SubmitRequest("#!/bin/sh\n", null, null, null, "w", null, "alice", 1, 1,
                 null, null, null, null, null, null, null, null, null, null, null, null, null, null);
         assertThatThrownBy(() -> new JobRequestReader(CLUSTER).read(relative))
                 .hasMessageStartingWith("Missing or relative workDir");
