@@ -20,7 +20,7 @@ public final class Sacct {
             Opt.arg('S', "starttime"), Opt.arg('E', "endtime"), Opt.arg('r', "partition"),
             Opt.flag('X', "allocations"), Opt.flag('n', "noheader"), Opt.flag('P', "parsable2"),
             Opt.flag('p', "parsable"), Opt.arg('\0', "delimiter"), Opt.arg('o', "format"),
-            Opt.flag('a', "allusers"), Opt.flag('\0', "help"), Opt.flag('\0', "usage"));
+            Opt.flag('a', "allusers"), Opt.flag('h', "help"), Opt.flag('\0', "usage"));
 
     private Sacct() {
     }
