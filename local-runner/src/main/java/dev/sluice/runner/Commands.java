@@ -110,6 +110,9 @@ public final class Commands {
         }
     }
 
+    /** The component whose START line is printed and waits for its outcome on the same line. */
+    private String started;
+
     /** Prints one progress event; returns the exit status when the start-up is over. */
     private Integer show(String line) {
         String[] w = line.split(" ", 5);
@@ -118,11 +121,12 @@ public final class Commands {
             case "START" -> {
                 out.print(prefix(w[1], w[2], w[3]));
                 out.flush();
+                started = w[3];
             }
             case "READY" -> out.println("ready (%.1f s)".formatted(Long.parseLong(w[4]) / 1000.0));
             case "SKIPPED" -> out.println(prefix(w[1], w[2], w[3]) + "skipped: " + (w.length > 4 ? w[4] : ""));
             case "FAILED" -> {
-                out.println("FAILED");
+                out.println((w[3].equals(started) ? "" : prefix(w[1], w[2], w[3])) + "FAILED");
                 err.println("sluice: error: " + w[3] + ": " + (w.length > 4 ? w[4] : "failed"));
                 err.println("sluice: error: the stack was stopped; fix the cause and run ./sluice up again.");
                 return 1;

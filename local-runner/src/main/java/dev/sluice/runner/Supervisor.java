@@ -59,7 +59,7 @@ public final class Supervisor {
         List<Component> plan = Component.plan(options, cpus, p -> options.freePorts() ? Ports.free() : p);
         for (Component c : plan) {
             if (!options.freePorts() && Ports.isOpen(c.port())) {
-                return fail(plan, c, "port " + c.port() + " is already in use (another Sluice, or another program)");
+                return fail(plan, c, "port " + c.port() + " is already in use (another Sluice, or another program)", false);
             }
         }
         int n = plan.size();
@@ -71,7 +71,7 @@ public final class Supervisor {
                     progress.emit("SKIPPED " + step + " " + options.repo().relativize(c.jar()) + " is not built");
                     continue;
                 }
-                return fail(plan, c, options.repo().relativize(c.jar()) + " is missing: build it with ./mvnw -B install -DskipTests");
+                return fail(plan, c, options.repo().relativize(c.jar()) + " is missing: build it with ./mvnw -B install -DskipTests", false);
             }
             progress.emit("START " + step);
             Instant t0 = Instant.now();
@@ -97,13 +97,17 @@ public final class Supervisor {
     }
 
     private int fail(List<Component> plan, Component c, String why) {
+        return fail(plan, c, why, true);
+    }
+
+    private int fail(List<Component> plan, Component c, String why, boolean pointToLog) {
         int i = plan.indexOf(c) + 1;
         if (stopping) {
             // A deliberate stop (./sluice down) during start-up is not a failure of the component.
             progress.emit("FAILED " + i + " " + plan.size() + " " + c.name() + " stopped before it was ready");
             return 1;
         }
-        progress.emit("FAILED " + i + " " + plan.size() + " " + c.name() + " " + why + " (log: " + logOf(c) + ")");
+        progress.emit("FAILED " + i + " " + plan.size() + " " + c.name() + " " + why + (pointToLog ? " (log: " + logOf(c) + ")" : ""));
         System.err.println("sluice: " + c.name() + " failed: " + why);
         stopAll();
         return 1;
