@@ -49,8 +49,8 @@ public final class FoundationBenchmark {
         int latencyJobs = args.length > 0 ? Integer.parseInt(args[0]) : 100;
         int restJobs = args.length > 1 ? Integer.parseInt(args[1]) : 2000;
         int clients = args.length > 2 ? Integer.parseInt(args[2]) : 8;
-        String submit = endpoints.getProperty("submit");
-        String kafka = endpoints.getProperty("kafka");
+        String submit = endpoints.getProperty("submit.url");
+        String kafka = endpoints.getProperty("kafka.bootstrap.servers");
         Path workDir = Files.createTempDirectory("sluice-bench");
 
         Map<Long, Long> completedAt = new ConcurrentHashMap<>();

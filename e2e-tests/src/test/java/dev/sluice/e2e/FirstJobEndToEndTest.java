@@ -134,7 +134,7 @@ class FirstJobEndToEndTest {
         assertRejected(sluice.cli(dir, "sbatch", "--no-such-option", "ok.sh"), "unrecognized option");
 
         HttpResponse<String> malformed = HttpClient.newHttpClient().send(
-                HttpRequest.newBuilder(URI.create(sluice.endpoints().getProperty("submit") + "/api/v1/jobs"))
+                HttpRequest.newBuilder(URI.create(sluice.endpoints().getProperty("submit.url") + "/api/v1/jobs"))
                         .header("Content-Type", "application/json")
                         .POST(HttpRequest.BodyPublishers.ofString("{\"script\": \"#!/bin/bash\\n"))
                         .build(),

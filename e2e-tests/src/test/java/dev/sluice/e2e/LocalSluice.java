@@ -32,7 +32,7 @@ final class LocalSluice implements AutoCloseable {
 
     static LocalSluice up(Path home, String... extraArgs) {
         LocalSluice s = new LocalSluice(home);
-        List<String> cmd = new ArrayList<>(List.of("./sluice", "up", "--data", home.toString()));
+        List<String> cmd = new ArrayList<>(List.of("./sluice", "up", "--free-ports", "--data", home.toString()));
         cmd.addAll(List.of(extraArgs));
         Result r = s.run(REPO, 600, cmd);
         if (r.exitCode() != 0) {
@@ -60,6 +60,17 @@ final class LocalSluice implements AutoCloseable {
         cmd.addAll(List.of(args));
         cmd.addAll(List.of("--data", home.toString()));
         return run(REPO, 300, cmd);
+    }
+
+    /** The pid the supervisor recorded for a component (submit, scheduler, node01, ...). */
+    long pidOf(String component) {
+        Properties p = new Properties();
+        try (var in = Files.newInputStream(home.resolve("run").resolve("state.properties"))) {
+            p.load(in);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return Long.parseLong(p.getProperty(component + ".pid", "-1"));
     }
 
     Properties endpoints() {

@@ -35,6 +35,7 @@ public final class Supervisor {
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     private final Map<String, Long> pids = new LinkedHashMap<>();
     private final List<Process> children = new ArrayList<>();
+    private final Map<Process, Component> componentOf = new java.util.concurrent.ConcurrentHashMap<>();
     private KafkaBroker kafka;
     private Postgres postgres;
     private volatile boolean stopping;
@@ -92,7 +93,7 @@ public final class Supervisor {
         }
         writeEndpoints(plan);
         progress.emit("UP");
-        watch();
+        watch(plan);
         return 0;
     }
 
@@ -200,6 +201,7 @@ public final class Supervisor {
             }
             children.add(p);
         }
+        componentOf.put(p, c);
         pids.put(c.name(), p.pid());
         awaitReady(c, p);
     }
@@ -228,19 +230,47 @@ public final class Supervisor {
         throw new IllegalStateException("not ready after " + options.readyTimeout().toSeconds() + " s");
     }
 
-    /** After start-up: reports (in the supervisor log) any child that dies; status shows it too. */
-    private void watch() {
-        List<Process> seenDead = new ArrayList<>();
+    /**
+     * After start-up: a service or node agent that dies is started again (as systemd's Restart=on-failure would),
+     * after a second's pause, and reported in the supervisor log; one that keeps dying (5 times within 2 minutes)
+     * is left down and shows as dead in {@code ./sluice status}. Kafka and PostgreSQL are not restarted.
+     */
+    private void watch(List<Component> plan) {
+        Map<String, List<Instant>> deaths = new LinkedHashMap<>();
         while (!stopping) {
+            List<Process> dead = new ArrayList<>();
             synchronized (children) {
                 for (Process p : children) {
-                    if (!p.isAlive() && !seenDead.contains(p)) {
-                        seenDead.add(p);
-                        System.err.println("sluice: child pid " + p.pid() + " exited with status " + p.exitValue());
+                    if (!p.isAlive()) {
+                        dead.add(p);
                     }
                 }
+                children.removeAll(dead);
             }
-            sleep(1000);
+            for (Process p : dead) {
+                Component c = componentOf.remove(p);
+                System.err.println("sluice: " + (c == null ? "child" : c.name()) + " (pid " + p.pid()
+                        + ") exited with status " + p.exitValue());
+                if (c == null || stopping) {
+                    continue;
+                }
+                List<Instant> recent = deaths.computeIfAbsent(c.name(), k -> new ArrayList<>());
+                recent.removeIf(t -> t.isBefore(Instant.now().minus(Duration.ofMinutes(2))));
+                recent.add(Instant.now());
+                if (recent.size() > 5) {
+                    System.err.println("sluice: " + c.name() + " keeps exiting; leaving it down (log: " + logOf(c) + ")");
+                    continue;
+                }
+                sleep(1000);
+                try {
+                    startService(c);
+                    writeState(plan);
+                    System.err.println("sluice: " + c.name() + " restarted as pid " + pids.get(c.name()));
+                } catch (RuntimeException e) {
+                    System.err.println("sluice: restarting " + c.name() + " failed: " + e.getMessage());
+                }
+            }
+            sleep(500);
         }
     }
 
