@@ -18,7 +18,8 @@ import dev.sluice.nodeagent.launch.JobSupervisor;
 import dev.sluice.nodeagent.launch.StepEventSink;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
-import io.quarkus.vertx.http.HttpServerStart;
+import io.quarkus.value.registry.ValueRegistry;
+import io.quarkus.vertx.http.HttpServer;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -56,7 +57,8 @@ public class NodeAgent implements StepEventSink {
     private final String bootstrapServers;
     private final int configuredPort;
 
-    private volatile int httpPort = -1;
+    private final ValueRegistry values;
+    private Thread startThread;
     private String name;
     private String source;
     private String bootId;
@@ -64,24 +66,22 @@ public class NodeAgent implements StepEventSink {
     private Path stateDir;
     private KafkaProducer<String, byte[]> producer;
     private JobSupervisor supervisor;
-    private ScheduledExecutorService heartbeats;
-    private KafkaConsumer<String, byte[]> consumer;
-    private Thread commandThread;
+    private volatile ScheduledExecutorService heartbeats;
+    private volatile KafkaConsumer<String, byte[]> consumer;
+    private volatile Thread commandThread;
     private volatile boolean stopping;
     private volatile boolean registered;
 
     public NodeAgent(NodeConfig config,
                      @ConfigProperty(name = "sluice.cluster-name", defaultValue = "sluice") String clusterName,
                      @ConfigProperty(name = "kafka.bootstrap.servers") String bootstrapServers,
-                     @ConfigProperty(name = "quarkus.http.port", defaultValue = "6830") int configuredPort) {
+                     @ConfigProperty(name = "quarkus.http.port", defaultValue = "6830") int configuredPort,
+                     ValueRegistry values) {
         this.config = config;
+        this.values = values;
         this.clusterName = clusterName;
         this.bootstrapServers = bootstrapServers;
         this.configuredPort = configuredPort;
-    }
-
-    void onHttpStart(@Observes HttpServerStart start) {
-        httpPort = start.options().getPort();
     }
 
     void onStart(@Observes StartupEvent ev) throws IOException {
@@ -96,11 +96,49 @@ public class NodeAgent implements StepEventSink {
         producer = new KafkaProducer<>(KafkaSettings.producer(bootstrapServers, "sluice-node-" + name));
         supervisor = new JobSupervisor(name, clusterName, stateDir, config.killWait(), this, System.getenv());
         List<Long> adopted = supervisor.recover();
+        // the HTTP server's real port (random in tests) is only known once it listens, after this event
+        startThread = new Thread(() -> registerAndServe(adopted), "sluice-node-start");
+        startThread.start();
+    }
 
-        send(new NodeRegistered(name, bootId, Instant.now(), hardware.hostname(),
-                hardware.hostname() + ":" + (httpPort > 0 ? httpPort : configuredPort),
-                hardware.cpuIds().size(), hardware.sockets(), hardware.coresPerSocket(), hardware.threadsPerCore(),
-                hardware.cpuIds(), hardware.memoryMb(), List.of(), List.of(), adopted), null);
+    /** The port the HTTP server really listens on (random in tests), once it does. */
+    private int httpPort() {
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (!stopping && System.nanoTime() < end) {
+            if (values.containsKey(HttpServer.HTTP_PORT)) {
+                return values.get(HttpServer.HTTP_PORT);
+            }
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                break;
+            }
+        }
+        return configuredPort;
+    }
+
+    private void registerAndServe(List<Long> adopted) {
+        int port = httpPort();
+        // nothing runs here before the cluster knows the node: retry until Kafka takes the registration
+        while (!stopping) {
+            try {
+                send(new NodeRegistered(name, bootId, Instant.now(), hardware.hostname(),
+                        hardware.hostname() + ":" + port, hardware.cpuIds().size(), hardware.sockets(),
+                        hardware.coresPerSocket(), hardware.threadsPerCore(), hardware.cpuIds(), hardware.memoryMb(),
+                        List.of(), List.of(), adopted), null);
+                break;
+            } catch (RuntimeException e) {
+                LOG.warnf("Node registration failed, retrying: %s", e.getMessage());
+                try {
+                    Thread.sleep(2_000);
+                } catch (InterruptedException ie) {
+                    return;
+                }
+            }
+        }
+        if (stopping) {
+            return;
+        }
         registered = true;
         LOG.infof("Node %s registered: cpus %s, %d MB, state dir %s, %d job(s) adopted", name, hardware.cpuIds(),
                 hardware.memoryMb(), stateDir, adopted.size());
@@ -118,6 +156,13 @@ public class NodeAgent implements StepEventSink {
 
     void onStop(@Observes ShutdownEvent ev) {
         stopping = true;
+        if (startThread != null) {
+            try {
+                startThread.join(10_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
         if (consumer != null) {
             consumer.wakeup();
         }
