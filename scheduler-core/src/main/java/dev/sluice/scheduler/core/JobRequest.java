@@ -12,9 +12,20 @@ package dev.sluice.scheduler.core;
  * @param memPerNodeMb  {@code --mem}
  * @param memPerCpuMb   {@code --mem-per-cpu}
  * @param timeLimitMinutes {@code --time}; null means the partition's default
+ * @param exclusive        {@code --exclusive}: whole nodes, all their CPUs, shared with no other job
  */
 public record JobRequest(Integer nodesMin, Integer nodesMax, Integer ntasks, Integer ntasksPerNode,
-                         Integer cpusPerTask, Long memPerNodeMb, Long memPerCpuMb, Integer timeLimitMinutes) {
+                         Integer cpusPerTask, Long memPerNodeMb, Long memPerCpuMb, Integer timeLimitMinutes,
+                         Boolean exclusive) {
+
+    public JobRequest(Integer nodesMin, Integer nodesMax, Integer ntasks, Integer ntasksPerNode, Integer cpusPerTask,
+                      Long memPerNodeMb, Long memPerCpuMb, Integer timeLimitMinutes) {
+        this(nodesMin, nodesMax, ntasks, ntasksPerNode, cpusPerTask, memPerNodeMb, memPerCpuMb, timeLimitMinutes, null);
+    }
+
+    public boolean wholeNodes() {
+        return Boolean.TRUE.equals(exclusive);
+    }
 
     public static JobRequest tasks(int ntasks) {
         return new JobRequest(null, null, ntasks, null, null, null, null, null);

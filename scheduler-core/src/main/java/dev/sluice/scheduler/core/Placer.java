@@ -8,11 +8,11 @@ import java.util.Optional;
 /**
  * Finds where a job's tasks go on free resources: the fewest nodes that can hold them (at least {@code -N min}, at
  * most {@code -N max}), preferring nodes earlier in order, tasks dealt one at a time across the chosen nodes as
- * Slurm's block allocation does, CPU ids lowest first.
+ * Slurm's block allocation does, CPU ids lowest first. An exclusive job takes idle nodes whole.
  */
 final class Placer {
-    /** A node's free resources. {@code freeCpus} ascending. */
-    record Free(String node, List<Integer> freeCpus, long freeMemMb) {
+    /** A node's free resources. {@code freeCpus} ascending; {@code idle}: no job holds anything on it. */
+    record Free(String node, List<Integer> freeCpus, long freeMemMb, boolean idle) {
     }
 
     private Placer() {
@@ -53,7 +53,7 @@ final class Placer {
     }
 
     private static int capacity(JobRequest r, Free f, int cpusPerTask, long memPerTask) {
-        if (r.memPerNodeMb() != null && f.freeMemMb() < r.memPerNodeMb()) {
+        if (r.memPerNodeMb() != null && f.freeMemMb() < r.memPerNodeMb() || r.wholeNodes() && !f.idle()) {
             return 0;
         }
         long cap = f.freeCpus().size() / cpusPerTask;
@@ -100,7 +100,7 @@ final class Placer {
         List<NodeShare> out = new ArrayList<>();
         for (int j = 0; j < picked.size(); j++) {
             Free f = usable.get(picked.get(j));
-            int cpus = perNode[j] * cpusPerTask;
+            int cpus = r.wholeNodes() ? f.freeCpus().size() : perNode[j] * cpusPerTask;
             long mem = r.memPerNodeMb() != null ? r.memPerNodeMb() : memPerTask * perNode[j];
             out.add(new NodeShare(f.node(), perNode[j], f.freeCpus().subList(0, cpus), mem));
         }

@@ -408,7 +408,8 @@ public final class Scheduler {
                 Node n = nodes.get(name);
                 Set<Integer> used = usedCpus.getOrDefault(name, Set.of());
                 List<Integer> cpus = n.cpuIds().stream().filter(c -> !used.contains(c)).sorted().toList();
-                free.add(new Placer.Free(name, cpus, n.memoryMb() - usedMem.getOrDefault(name, 0L)));
+                long memUsed = usedMem.getOrDefault(name, 0L);
+                free.add(new Placer.Free(name, cpus, n.memoryMb() - memUsed, used.isEmpty() && memUsed == 0));
             }
             return Placer.place(job.request(), free, defMemPerCpu(p));
         }

@@ -94,4 +94,20 @@ class PlacementTest {
 
         assertThat(c.allocation(1)).isEqualTo("n1: 1 task, cpus 0, mem 128");
     }
+
+    @org.junit.jupiter.api.Test
+    void anExclusiveJobTakesAnIdleNodeWholeAndNoOneShares() {
+        TestCluster c = cluster(node("n1", cpus(4)), node("n2", cpus(4))).submit(job(1));
+        c.handle(new Input.Submit(2, "alice", null,
+                new JobRequest(null, null, 2, null, null, null, null, null, true), T0.plusSeconds(10)));
+        c.submit(job(3));
+
+        assertThat(c.allocation(2)).isEqualTo("n2: 2 tasks, cpus 0-3");
+        assertThat(c.nodeState("n2")).isEqualTo("ALLOCATED");
+        assertThat(c.allocation(3)).isEqualTo("n1: 1 task, cpus 1");
+
+        c.handle(new Input.Submit(4, "alice", null,
+                new JobRequest(null, null, 1, null, null, null, null, null, true), T0.plusSeconds(20)));
+        assertThat(c.reason(4)).as("no node is idle").isEqualTo(Reason.RESOURCES);
+    }
 }

@@ -42,7 +42,7 @@ final class Inputs {
             return new JobRequest(null, null, 1, null, 1, null, null, time);
         }
         return new JobRequest(r.nodesMin(), r.nodesMax(), r.ntasks(), r.ntasksPerNode(), r.cpusPerTask(),
-                r.memPerNodeMb(), r.memPerCpuMb(), time);
+                r.memPerNodeMb(), r.memPerCpuMb(), time, r.exclusive());
     }
 
     private static List<Integer> cpuIds(NodeRegistered r) {
