@@ -170,6 +170,13 @@ public final class Supervisor {
             if (c.cpus() != null) {
                 cmd.add("-Dsluice.node.cpus=" + c.cpus());
             }
+            if (options.nodes() > 1) {
+                // Agents sharing a host split its memory as they split its CPUs, or each would offer all of it.
+                long total = hostMemoryMb();
+                if (total > 0) {
+                    cmd.add("-Dsluice.node.memory-mb=" + total / options.nodes());
+                }
+            }
         }
         cmd.add("-jar");
         cmd.add(c.jar().toString());
@@ -373,6 +380,19 @@ public final class Supervisor {
         } catch (IOException | UnsupportedOperationException e) {
             // Only a convenience: status names the real file.
         }
+    }
+
+    static long hostMemoryMb() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/meminfo"))) {
+                if (line.startsWith("MemTotal:")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024;
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // Not Linux: let each agent find its own figure.
+        }
+        return -1;
     }
 
     private static void sleep(long ms) {
