@@ -141,6 +141,19 @@ class Pmi1WireTest {
         r0.initack(0);
         r0.sendLine("cmd=abort exitcode=3 message=out\\ of memory");
         assertThat(listener.firstFailure.get(10, TimeUnit.SECONDS).message()).isEqualTo("out of memory");
+
+        // Older clients do not escape: the words after the value still belong to it.
+        WireClient r1 = track(new WireClient(server.portSpec()));
+        r1.initack(1);
+        r1.sendLine("cmd=abort exitcode=4 message=disk full on /scratch");
+        RankFailure second = null;
+        for (int i = 0; i < 100 && second == null; i++) {
+            second = listener.failures.stream().filter(f -> f.rank() == 1).findFirst().orElse(null);
+            Thread.sleep(50);
+        }
+        assertThat(second).isNotNull();
+        assertThat(second.message()).isEqualTo("disk full on /scratch");
+        assertThat(second.exitCode()).isEqualTo(4);
     }
 
     @Test
