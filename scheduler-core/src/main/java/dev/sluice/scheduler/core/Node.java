@@ -13,7 +13,8 @@ import java.util.List;
 public record Node(String name, List<Integer> cpuIds, long memoryMb, NodeState state, String reason,
                    Instant lastHeartbeat, String bootId) {
     public Node {
-        cpuIds = List.copyOf(cpuIds);
+        // An agent that reports a CPU twice must not make the scheduler hand it out twice.
+        cpuIds = cpuIds.stream().distinct().sorted().toList();
     }
 
     Node with(NodeState newState, String newReason) {

@@ -378,8 +378,9 @@ public final class Scheduler {
 
         @Override
         public Optional<Reason> ineligible(Job job) {
-            PartitionDef p = config.partition(job.partition()).orElseThrow();
-            if (!p.isUp()) {
+            // A partition removed from the configuration while its jobs waited counts as down.
+            PartitionDef p = config.partition(job.partition()).orElse(null);
+            if (p == null || !p.isUp()) {
                 return Optional.of(Reason.PARTITION_DOWN);
             }
             Integer asked = job.request().timeLimitMinutes();
@@ -392,7 +393,8 @@ public final class Scheduler {
         @Override
         public Set<String> candidateNodes(Job job) {
             Set<String> out = new TreeSet<>(NodeOrder.NAMES);
-            for (String n : members(config.partition(job.partition()).orElseThrow())) {
+            Optional<PartitionDef> p = config.partition(job.partition());
+            for (String n : p.map(Scheduler.this::members).orElse(Set.of())) {
                 if (nodes.get(n).state().isUp()) {
                     out.add(n);
                 }

@@ -61,4 +61,25 @@ class RestoreTest {
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> s.restore(List.of(), List.of(a, b)))
                 .hasMessageContaining("already allocated");
     }
+
+    @Test
+    void jobsOfAPartitionThatNoLongerExistsWaitAsIfItWereDown() {
+        Job orphan = Job.pending(5, "u", "gone", JobRequest.tasks(1), T0);
+        Scheduler s = new Scheduler(ClusterConfig.parse(ClusterConfig.LOCAL_DEFAULT), new ManualClock());
+        s.restore(List.of(), List.of(orphan));
+
+        s.handle(node("n1", cpus(1)).registration("b1"));
+
+        assertThat(s.job(5).orElseThrow().reason()).isEqualTo(Reason.PARTITION_DOWN);
+    }
+
+    @Test
+    void aCpuReportedTwiceIsStillOnlyOneCpu() {
+        TestCluster c = cluster();
+        c.handle(new Input.NodeRegistered("n1", "b1", List.of(0, 0, 1), 1024, List.of()));
+        c.submit(job(1).tasks(2), job(2));
+
+        assertThat(c.allocation(1)).isEqualTo("n1: 2 tasks, cpus 0-1");
+        assertThat(c.reason(2)).isEqualTo(Reason.RESOURCES);
+    }
 }

@@ -7,6 +7,8 @@ import dev.sluice.contracts.cloudevents.KafkaCloudEvents;
 import dev.sluice.contracts.job.JobSubmitted;
 import dev.sluice.contracts.kafka.KafkaSettings;
 import dev.sluice.scheduler.core.ClusterView;
+import dev.sluice.scheduler.core.FifoStrategy;
+import dev.sluice.scheduler.core.SchedulingStrategy;
 import dev.sluice.scheduler.core.Decision;
 import dev.sluice.scheduler.core.Input;
 import dev.sluice.scheduler.core.Job;
@@ -68,6 +70,7 @@ public final class SchedulerLoop implements AutoCloseable {
     private final ClusterConfig config;
     private final Clock clock;
     private final Consumer<ClusterView> publisher;
+    private final SchedulingStrategy strategy;
     private final Thread thread;
     private volatile boolean running = true;
     private volatile boolean ready;
@@ -79,6 +82,12 @@ public final class SchedulerLoop implements AutoCloseable {
     private final Map<Long, JobSubmitted> submissions = new HashMap<>();
 
     public SchedulerLoop(Settings settings, ClusterConfig config, Clock clock, Consumer<ClusterView> publisher) {
+        this(settings, config, clock, publisher, new FifoStrategy());
+    }
+
+    public SchedulerLoop(Settings settings, ClusterConfig config, Clock clock, Consumer<ClusterView> publisher,
+                         SchedulingStrategy strategy) {
+        this.strategy = strategy;
         this.settings = settings;
         this.config = config;
         this.clock = clock;
@@ -190,7 +199,7 @@ public final class SchedulerLoop implements AutoCloseable {
                 }
             }
         }
-        core = new Scheduler(config, clock);
+        core = new Scheduler(config, clock, strategy);
         core.restore(nodes.values(), jobs.values().stream().map(StateRecords.StoredJob::job).toList());
         submissions.clear();
         jobs.forEach((id, stored) -> {
@@ -205,18 +214,18 @@ public final class SchedulerLoop implements AutoCloseable {
         Instant nextTick = clock.instant().plus(settings.tickInterval());
         while (running) {
             ConsumerRecords<String, byte[]> records = consumer.poll(Duration.ofMillis(200));
-            List<Input> inputs = new ArrayList<>();
+            List<Event> batch = new ArrayList<>();
             for (ConsumerRecord<String, byte[]> r : records) {
-                event(r).flatMap(this::remember).flatMap(Inputs::of).ifPresent(inputs::add);
+                event(r).map(CloudEvent::data).ifPresent(batch::add);
             }
-            if (!clock.instant().isBefore(nextTick)) {
-                inputs.add(new Input.Tick());
+            boolean tick = !clock.instant().isBefore(nextTick);
+            if (tick) {
                 nextTick = clock.instant().plus(settings.tickInterval());
             }
-            if (records.isEmpty() && inputs.isEmpty()) {
+            if (records.isEmpty() && !tick) {
                 continue;
             }
-            List<Decision> decisions = core.handle(inputs);
+            List<Decision> decisions = decide(batch, tick);
             List<ProducerRecord<String, byte[]>> out =
                     Outputs.records(decisions, config.clusterName(), submissions::get);
             forgetEnded(decisions);
@@ -256,11 +265,45 @@ public final class SchedulerLoop implements AutoCloseable {
         }
     }
 
-    private Optional<Event> remember(CloudEvent<Event> ce) {
-        if (ce.data() instanceof JobSubmitted s && core.job(s.jobId()).isEmpty()) {
-            submissions.putIfAbsent(s.jobId(), s);
+    /**
+     * Runs the core on a batch. An exception from the core is a bug, and replaying the same batch would hit it
+     * forever and stop scheduling for everyone: so the batch is retried event by event from the committed state,
+     * and the events the core cannot handle are logged and skipped.
+     */
+    private List<Decision> decide(List<Event> batch, boolean tick) {
+        try {
+            return core.handle(inputs(batch, tick));
+        } catch (RuntimeException bug) {
+            LOG.error("The scheduling core failed on a batch of " + batch.size() + " events; retrying them one by one", bug);
+            List<Event> accepted = new ArrayList<>();
+            for (Event e : batch) {
+                restore();
+                List<Event> trial = new ArrayList<>(accepted);
+                trial.add(e);
+                try {
+                    core.handle(inputs(trial, false));
+                    accepted.add(e);
+                } catch (RuntimeException skip) {
+                    LOG.errorf(skip, "Skipping an event the scheduling core cannot handle: %s", e);
+                }
+            }
+            restore();
+            return core.handle(inputs(accepted, tick));
         }
-        return Optional.of(ce.data());
+    }
+
+    private List<Input> inputs(List<Event> batch, boolean tick) {
+        List<Input> inputs = new ArrayList<>();
+        for (Event e : batch) {
+            if (e instanceof JobSubmitted s && core.job(s.jobId()).isEmpty()) {
+                submissions.putIfAbsent(s.jobId(), s);
+            }
+            Inputs.of(e).ifPresent(inputs::add);
+        }
+        if (tick) {
+            inputs.add(new Input.Tick());
+        }
+        return inputs;
     }
 
     private void forgetEnded(List<Decision> decisions) {
