@@ -46,7 +46,7 @@ public final class SimplePmiServer implements AutoCloseable {
     private final PmiListener listener;
     private final ServerSocket serverSocket;
     private final String portSpec;
-    private final Executor completions = task -> Thread.ofVirtual().name("pmi-fence-done").start(task);
+    private final Executor completions = task -> Thread.ofPlatform().daemon().name("pmi-fence-done").start(task);
 
     private final Map<String, String> kvs = new ConcurrentHashMap<>();
     private final Map<String, String> nodeAttrs = new ConcurrentHashMap<>();
@@ -78,7 +78,7 @@ public final class SimplePmiServer implements AutoCloseable {
         InetAddress bound = serverSocket.getInetAddress();
         String host = bound.isAnyLocalAddress() ? InetAddress.getLoopbackAddress().getHostAddress() : bound.getHostAddress();
         portSpec = host + ":" + serverSocket.getLocalPort();
-        Thread.ofVirtual().name("pmi-accept-" + layout.kvsName() + "-n" + nodeIndex).start(this::acceptLoop);
+        Thread.ofPlatform().daemon().name("pmi-accept-" + layout.kvsName() + "-n" + nodeIndex).start(this::acceptLoop);
     }
 
     private static FenceExchange defaultFence(StepLayout layout) {
@@ -189,7 +189,7 @@ public final class SimplePmiServer implements AutoCloseable {
                 socket.setTcpNoDelay(true);
                 Connection c = new Connection(socket);
                 connections.add(c);
-                Thread.ofVirtual().name("pmi-conn-" + layout.kvsName()).start(c::serve);
+                Thread.ofPlatform().daemon().name("pmi-conn-" + layout.kvsName()).start(c::serve);
             } catch (IOException e) {
                 if (!closed) {
                     LOG.log(System.Logger.Level.WARNING, "PMI accept failed on " + portSpec, e);
