@@ -1,5 +1,8 @@
 package dev.sluice.contracts;
 
+import dev.sluice.contracts.accounting.AssociationChanged;
+import dev.sluice.contracts.accounting.FairshareUsage;
+import dev.sluice.contracts.accounting.QosChanged;
 import dev.sluice.contracts.identity.GroupRemoved;
 import dev.sluice.contracts.identity.GroupUpserted;
 import dev.sluice.contracts.identity.UserRemoved;
@@ -49,7 +52,10 @@ public final class EventCatalog {
             entry(UserUpserted.class, Topics.IDENTITY_EVENTS),
             entry(UserRemoved.class, Topics.IDENTITY_EVENTS),
             entry(GroupUpserted.class, Topics.IDENTITY_EVENTS),
-            entry(GroupRemoved.class, Topics.IDENTITY_EVENTS));
+            entry(GroupRemoved.class, Topics.IDENTITY_EVENTS),
+            entry(AssociationChanged.class, Topics.ACCOUNTING_EVENTS),
+            entry(QosChanged.class, Topics.ACCOUNTING_EVENTS),
+            entry(FairshareUsage.class, Topics.ACCOUNTING_EVENTS));
 
     private static final Map<String, Entry> BY_TYPE = new LinkedHashMap<>();
     private static final Map<Class<?>, Entry> BY_CLASS = new LinkedHashMap<>();
