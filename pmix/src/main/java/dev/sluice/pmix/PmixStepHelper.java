@@ -1,0 +1,325 @@
+package dev.sluice.pmix;
+
+import java.io.File;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * The per-step, per-node PMIx helper: a process of its own (as slurmstepd is to slurmd) so that libpmix's one
+ * server per process and any native fault stay out of the node agent. It serves one node of one step: initializes
+ * the PMIx server, registers the step's namespace and this node's ranks, starts each rank with the environment
+ * libpmix and Open MPI need, wires the nodes together over {@link StepChannel}, waits for the ranks and reports how
+ * each ended.
+ *
+ * <p>Exit status: 0 if every local rank exited 0; the MPI_Abort code (at least 1) if a rank of the step aborted;
+ * otherwise the highest rank exit status (128+signal for a killed rank); 2 for a setup error.
+ * Messages on stderr start with {@code sluice-pmix:}; rank output goes to the helper's own stdout/stderr.
+ */
+public final class PmixStepHelper implements PmixHost, StepChannel.Handler {
+
+    private static final Duration JOIN_TIMEOUT = Duration.ofSeconds(60);
+    private static final Duration FINISH_WAIT = Duration.ofSeconds(30);
+
+    private final HelperSpec spec;
+    private final Map<Integer, Process> ranks = new ConcurrentHashMap<>();
+    private final AtomicReference<String> endCause = new AtomicReference<>();
+    private volatile int abortStatus;
+    private volatile boolean ranksDone;
+    private StepChannel channel;
+    private PmixServer server;
+
+    private PmixStepHelper(HelperSpec spec) {
+        this.spec = spec;
+    }
+
+    public static void main(String[] args) {
+        HelperSpec spec;
+        try {
+            spec = HelperSpec.parse(args);
+        } catch (IllegalArgumentException e) {
+            System.err.println("sluice-pmix: error: " + e.getMessage());
+            System.exit(2);
+            return;
+        }
+        int code;
+        try {
+            code = new PmixStepHelper(spec).run();
+        } catch (Exception | Error e) {
+            System.err.println("sluice-pmix: error: " + spec.nodeName() + ": " + PmixServer.rootCause(e));
+            code = 2;
+        }
+        System.out.flush();
+        System.err.flush();
+        // halt: libpmix's own threads must not keep the helper alive, and its atexit handlers have nothing to do.
+        Runtime.getRuntime().halt(code);
+    }
+
+    int run() throws Exception {
+        Path work = Files.createDirectories(spec.workDir());
+        Path serverTmp = Files.createDirectories(work.resolve("pmix"));
+        Path rankTmp = Files.createDirectories(work.resolve("tmp"));
+        Path vader = Files.createDirectories(work.resolve("shm"));
+        String secret = System.getenv().getOrDefault(HelperSpec.SECRET_ENV, "");
+        int nodes = spec.layout().nodeCount();
+        if (spec.nodeIndex() == 0) {
+            channel = StepChannel.leader(spec.channel(), nodes, secret, this);
+            if (spec.addressFile() != null && nodes > 1) {
+                InetSocketAddress a = channel.address();
+                writeAtomically(spec.addressFile(), a.getHostString() + ":" + a.getPort() + "\n");
+            }
+        } else {
+            channel = StepChannel.join(spec.channel(), spec.nodeIndex(), nodes, secret, JOIN_TIMEOUT, this);
+        }
+
+        Map<String, String> pmixEnv = new LinkedHashMap<>();
+        if (spec.uid() != 0) {
+            // Ranks of another user cannot read root's shared-memory store: OpenPMIx's ds21 with hash fallback can.
+            pmixEnv.put("PMIX_MCA_gds", "ds21,hash");
+        }
+        server = PmixServer.start(this, spec.nodeName(), serverTmp.toString(), pmixEnv);
+        List<Integer> local = spec.layout().localRanks(spec.nodeIndex());
+        server.registerNamespace(spec.namespace(), local.size(), jobInfo(rankTmp));
+
+        Map<String, String> common = slurmEnv(rankTmp, vader);
+        for (int rank : local) {
+            Map<String, String> env = server.registerClient(spec.namespace(), rank, spec.uid(), spec.gid());
+            ProcessBuilder pb = new ProcessBuilder(spec.command())
+                    .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+                    .redirectOutput(ProcessBuilder.Redirect.INHERIT)
+                    .redirectError(ProcessBuilder.Redirect.INHERIT);
+            Map<String, String> e = pb.environment();
+            e.keySet().removeIf(k -> k.startsWith("PMIX_") || k.equals(HelperSpec.SECRET_ENV));
+            e.putAll(common);
+            e.putAll(env);
+            e.put("SLURM_PROCID", String.valueOf(rank));
+            e.put("SLURM_LOCALID", String.valueOf(local.indexOf(rank)));
+            if (endCause.get() != null) {
+                break; // another node aborted while we were starting
+            }
+            ranks.put(rank, pb.start());
+        }
+
+        Map<Integer, Integer> exits = new LinkedHashMap<>();
+        List<CompletableFuture<Void>> waits = new ArrayList<>();
+        for (Map.Entry<Integer, Process> r : ranks.entrySet()) {
+            waits.add(r.getValue().onExit().thenAccept(p -> rankEnded(r.getKey(), p.exitValue())));
+        }
+        if (endCause.get() != null) {
+            killRanks();
+        }
+        CompletableFuture.allOf(waits.toArray(CompletableFuture[]::new)).join();
+        ranksDone = true;
+        for (int rank : local) {
+            Process p = ranks.get(rank);
+            if (p != null) {
+                exits.put(rank, p.exitValue());
+            }
+        }
+        channel.finish(FINISH_WAIT);
+        server.deregisterNamespace(spec.namespace());
+        report(exits);
+        return exitCode(exits);
+    }
+
+    private Map<String, PmixServer.Value> jobInfo(Path rankTmp) {
+        List<Integer> local = spec.layout().localRanks(spec.nodeIndex());
+        int size = spec.layout().size();
+        Map<String, PmixServer.Value> info = new LinkedHashMap<>();
+        info.put("pmix.nmap", new PmixServer.Value.Str(String.join(",", spec.nodeNames()))); // PMIX_NODE_MAP
+        info.put("pmix.pmap", new PmixServer.Value.Str(spec.procMap())); // PMIX_PROC_MAP
+        info.put("pmix.jobid", new PmixServer.Value.Str(spec.jobId() + "." + spec.stepId())); // PMIX_JOBID
+        info.put("pmix.job.size", new PmixServer.Value.U32(size)); // PMIX_JOB_SIZE
+        info.put("pmix.univ.size", new PmixServer.Value.U32(size)); // PMIX_UNIV_SIZE
+        info.put("pmix.max.size", new PmixServer.Value.U32(size)); // PMIX_MAX_PROCS
+        info.put("pmix.local.size", new PmixServer.Value.U32(local.size())); // PMIX_LOCAL_SIZE
+        info.put("pmix.node.size", new PmixServer.Value.U32(local.size())); // PMIX_NODE_SIZE
+        info.put("pmix.lpeers", new PmixServer.Value.Str(String.join(",", local.stream().map(String::valueOf).toList()))); // PMIX_LOCAL_PEERS
+        info.put("pmix.lldr", new PmixServer.Value.Rank(local.getFirst())); // PMIX_LOCALLDR
+        info.put("pmix.nodeid", new PmixServer.Value.U32(spec.nodeIndex())); // PMIX_NODEID
+        info.put("pmix.num.nodes", new PmixServer.Value.U32(spec.layout().nodeCount())); // PMIX_NUM_NODES
+        info.put("pmix.tmpdir", new PmixServer.Value.Str(rankTmp.toString())); // PMIX_TMPDIR
+        info.put("pmix.nsdir", new PmixServer.Value.Str(rankTmp.toString())); // PMIX_NSDIR
+        info.put("pmix.spawned", new PmixServer.Value.Bool(false)); // PMIX_SPAWNED
+        if (spec.uid() != 0) {
+            info.put("pmix.euid", new PmixServer.Value.U32(spec.uid())); // PMIX_USERID
+            info.put("pmix.egid", new PmixServer.Value.U32(spec.gid())); // PMIX_GRPID
+        }
+        return info;
+    }
+
+    /** What srun exports; Open MPI 4.1 accepts a direct launch only when SLURM_JOBID, SLURM_NODELIST and SLURM_STEP_ID are set. */
+    private Map<String, String> slurmEnv(Path rankTmp, Path vader) {
+        Map<String, String> e = new LinkedHashMap<>();
+        String nodeList = String.join(",", spec.nodeNames());
+        String size = String.valueOf(spec.layout().size());
+        String nodes = String.valueOf(spec.layout().nodeCount());
+        e.put("SLURM_JOBID", spec.jobId());
+        e.put("SLURM_JOB_ID", spec.jobId());
+        e.put("SLURM_STEP_ID", String.valueOf(spec.stepId()));
+        e.put("SLURM_STEPID", String.valueOf(spec.stepId()));
+        e.put("SLURM_NODELIST", nodeList);
+        e.put("SLURM_STEP_NODELIST", nodeList);
+        e.put("SLURM_NNODES", nodes);
+        e.put("SLURM_STEP_NUM_NODES", nodes);
+        e.put("SLURM_NTASKS", size);
+        e.put("SLURM_NPROCS", size);
+        e.put("SLURM_STEP_NUM_TASKS", size);
+        e.put("SLURM_NODEID", String.valueOf(spec.nodeIndex()));
+        e.put("SLURMD_NODENAME", spec.nodeName());
+        e.put("SLURM_MPI_TYPE", "pmix");
+        // Distinct per node, or several nodes on one host share Open MPI's session and shared-memory file names.
+        e.put("TMPDIR", rankTmp.toString());
+        e.put("OMPI_MCA_btl_vader_backing_directory", vader.toString());
+        return e;
+    }
+
+    private void rankEnded(int rank, int exit) {
+        if (exit != 0 && endCause.get() == null && abortStatus == 0) {
+            String how = exit > 128 ? "was killed by signal " + (exit - 128) : "exited with code " + exit;
+            if (endCause.compareAndSet(null, "task " + rank + " " + how)) {
+                System.err.println("sluice-pmix: error: " + spec.nodeName() + ": task " + rank + ": " + how
+                        + "; ending the step's other tasks");
+                channel.abort(rank, exit, how);
+                killRanks();
+            }
+        }
+    }
+
+    private void killRanks() {
+        for (Process p : ranks.values()) {
+            p.descendants().forEach(ProcessHandle::destroyForcibly);
+            p.destroyForcibly();
+        }
+    }
+
+    private void report(Map<Integer, Integer> exits) {
+        StringBuilder status = new StringBuilder();
+        for (Map.Entry<Integer, Integer> e : exits.entrySet()) {
+            int code = e.getValue();
+            int signal = code > 128 ? code - 128 : 0;
+            int exitCode = signal > 0 ? 0 : code;
+            status.append("task=").append(e.getKey()).append(" exit_code=").append(exitCode).append(" signal=")
+                    .append(signal).append('\n');
+            if (code != 0) {
+                System.err.println("sluice-pmix: " + spec.nodeName() + ": task " + e.getKey() + ": "
+                        + (signal > 0 ? "Killed by signal " + signal : "Exited with exit code " + code));
+            }
+        }
+        String cause = endCause.get();
+        if (cause != null) {
+            status.append("ended_by=").append(cause.replace(' ', '_').replace('\n', '_')).append('\n');
+        }
+        if (spec.statusFile() != null) {
+            try {
+                writeAtomically(spec.statusFile(), status.toString());
+            } catch (IOException e) {
+                System.err.println("sluice-pmix: error: cannot write " + spec.statusFile() + ": " + e.getMessage());
+            }
+        }
+    }
+
+    private int exitCode(Map<Integer, Integer> exits) {
+        if (abortStatus != 0) {
+            return abortStatus;
+        }
+        int worst = exits.values().stream().mapToInt(Integer::intValue).max().orElse(0);
+        if (worst == 0 && endCause.get() != null) {
+            return 1;
+        }
+        return worst;
+    }
+
+    private static void writeAtomically(Path file, String content) throws IOException {
+        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+        Files.writeString(tmp, content, StandardCharsets.UTF_8);
+        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    // ---- PmixHost (called on the PMIx callback thread, must not block) ----
+
+    @Override
+    public CompletableFuture<byte[]> fence(byte[] localBlob) {
+        return channel.fence(localBlob);
+    }
+
+    @Override
+    public CompletableFuture<byte[]> directModex(int rank) {
+        return channel.directModex(spec.layout().nodeOf(rank), rank);
+    }
+
+    @Override
+    public void abort(int rank, int status, String message) {
+        int code = status == 0 ? 1 : status;
+        String text = "task " + rank + " called MPI_Abort with exit code " + status;
+        if (endCause.compareAndSet(null, text)) {
+            abortStatus = code;
+            System.err.println("sluice-pmix: error: " + spec.nodeName() + ": " + text
+                    + (message == null || message.isBlank() || message.strip().equals("N/A") ? "" : ": " + message.strip()));
+            channel.abort(rank, status, message == null ? "" : message);
+            killRanksSoon(rank);
+        }
+    }
+
+    /** The aborting rank is still inside PMIx_Abort until libpmix hears back; kill it and its peers right after. */
+    private void killRanksSoon(int aborting) {
+        Thread.ofPlatform().daemon().start(() -> {
+            for (Map.Entry<Integer, Process> r : ranks.entrySet()) {
+                if (r.getKey() != aborting) {
+                    r.getValue().destroyForcibly();
+                }
+            }
+            Process self = ranks.get(aborting);
+            if (self != null) {
+                try {
+                    if (!self.waitFor(2, java.util.concurrent.TimeUnit.SECONDS)) {
+                        self.destroyForcibly();
+                    }
+                } catch (InterruptedException e) {
+                    self.destroyForcibly();
+                }
+            }
+        });
+    }
+
+    // ---- StepChannel.Handler ----
+
+    @Override
+    public CompletableFuture<byte[]> localModex(int rank) {
+        return server.localModex(spec.namespace(), rank);
+    }
+
+    @Override
+    public void remoteAbort(int node, int rank, int status, String message) {
+        String text = "task " + rank + " on " + spec.nodeNames().get(node)
+                + (message.startsWith("exited") || message.startsWith("was killed")
+                        ? " " + message : " called MPI_Abort with exit code " + status);
+        if (endCause.compareAndSet(null, text)) {
+            abortStatus = message.startsWith("exited") || message.startsWith("was killed") ? 0 : (status == 0 ? 1 : status);
+            System.err.println("sluice-pmix: error: " + spec.nodeName() + ": step aborted: " + text);
+            killRanks();
+        }
+    }
+
+    @Override
+    public void broken(String why) {
+        if (ranksDone) {
+            return;
+        }
+        if (endCause.compareAndSet(null, why)) {
+            System.err.println("sluice-pmix: error: " + spec.nodeName() + ": step aborted: " + why);
+            killRanks();
+        }
+    }
+}

@@ -1,0 +1,101 @@
+package dev.sluice.pmix;
+
+import dev.sluice.pmi.StepLayout;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Real Open MPI ranks wired by real PMIx helper processes (several "nodes" on this host). */
+class OpenMpiStepTest {
+
+    @TempDir
+    static Path dir;
+    static Path ring;
+
+    @BeforeAll
+    static void compile() throws Exception {
+        ring = OpenMpi.compileRing(dir);
+    }
+
+    @Test
+    void twoRanksOnOneNode() throws Exception {
+        List<OpenMpi.Outcome> out = OpenMpi.start(dir, "101", StepLayout.block("x", 2), List.of(ring.toString())).await(120);
+        OpenMpi.Outcome node0 = out.getFirst();
+        assertThat(node0.exit()).as(node0.stderr()).isZero();
+        assertThat(node0.stdout())
+                .contains("rank 0 of 2 on ", "node node00: ring got 1 from 1, allreduce sum 1")
+                .contains("rank 1 of 2 on ", "node node00: ring got 0 from 0, allreduce sum 1");
+        assertThat(node0.status()).containsExactly("task=0 exit_code=0 signal=0", "task=1 exit_code=0 signal=0");
+    }
+
+    @Test
+    void fourRanksAcrossTwoNodesNeedTheCrossNodeFence() throws Exception {
+        List<OpenMpi.Outcome> out = OpenMpi.start(dir, "102", StepLayout.block("x", 2, 2), List.of(ring.toString())).await(120);
+        assertThat(out).allSatisfy(o -> assertThat(o.exit()).as(o.stderr()).isZero());
+        assertThat(out.get(0).stdout())
+                .contains("rank 0 of 4 on ", "node node00: ring got 3 from 3, allreduce sum 6")
+                .contains("rank 1 of 4 on ", "node node00: ring got 0 from 0, allreduce sum 6");
+        assertThat(out.get(1).stdout())
+                .contains("rank 2 of 4 on ", "node node01: ring got 1 from 1, allreduce sum 6")
+                .contains("rank 3 of 4 on ", "node node01: ring got 2 from 2, allreduce sum 6");
+        assertThat(out.get(1).status()).containsExactly("task=2 exit_code=0 signal=0", "task=3 exit_code=0 signal=0");
+    }
+
+    @Test
+    void eightRanksAcrossFourNodesCyclic() throws Exception {
+        List<OpenMpi.Outcome> out = OpenMpi.start(dir, "103", StepLayout.cyclic("x", 4, 8), List.of(ring.toString())).await(180);
+        assertThat(out).allSatisfy(o -> assertThat(o.exit()).as(o.stderr()).isZero());
+        for (int rank = 0; rank < 8; rank++) {
+            int node = rank % 4;
+            assertThat(out.get(node).stdout()).contains("rank " + rank + " of 8 on ")
+                    .contains("node node0" + node + ": ring got " + ((rank + 7) % 8) + " from " + ((rank + 7) % 8)
+                            + ", allreduce sum 28");
+        }
+    }
+
+    @Test
+    void mpiAbortInRankOneEndsTheWholeStepNamingRankOne() throws Exception {
+        // Every other rank waits in MPI_Barrier forever: only the helpers' kill can end them.
+        List<OpenMpi.Outcome> out = OpenMpi.start(dir, "104", StepLayout.block("x", 2, 2),
+                List.of(ring.toString(), "abort")).await(60);
+        assertThat(out.get(0).exit()).isEqualTo(7);
+        assertThat(out.get(0).stderr()).contains("sluice-pmix: error: node00: task 1 called MPI_Abort with exit code 7");
+        assertThat(out.get(0).status()).contains("task=1 exit_code=7 signal=0", "task=0 exit_code=0 signal=9");
+        assertThat(out.get(1).exit()).isEqualTo(7);
+        assertThat(out.get(1).stderr())
+                .contains("sluice-pmix: error: node01: step aborted: task 1 on node00 called MPI_Abort with exit code 7");
+        assertThat(out.get(1).status()).contains("task=2 exit_code=0 signal=9", "task=3 exit_code=0 signal=9");
+    }
+
+    @Test
+    void withoutAnyLaunchEnvironmentOpenMpiRunsASingleton() throws Exception {
+        ProcessBuilder pb = new ProcessBuilder(ring.toString()).redirectErrorStream(true);
+        pb.environment().clear();
+        pb.environment().put("PATH", "/usr/bin:/bin");
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).isZero();
+        assertThat(out).contains("rank 0 of 1 on ", "ring got 0 from 0, allreduce sum 0");
+    }
+
+    @Test
+    void slurmVariablesWithoutAPmixServerFailFastInsteadOfHanging() throws Exception {
+        ProcessBuilder pb = new ProcessBuilder(ring.toString()).redirectErrorStream(true);
+        pb.environment().clear();
+        pb.environment().putAll(java.util.Map.of("PATH", "/usr/bin:/bin", "SLURM_JOBID", "1", "SLURM_NODELIST", "node00",
+                "SLURM_STEP_ID", "0"));
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).isNotZero();
+        assertThat(out).contains("OMPI was not built with SLURM's PMI support", "MPI_Init");
+    }
+}
