@@ -1,9 +1,8 @@
 package dev.sluice.scheduler.core;
 
-import java.util.Collections;
-import java.util.HashSet;
+import java.util.BitSet;
+import java.util.List;
 import java.util.Optional;
-import java.util.Set;
 
 /**
  * Strict first-in-first-out: the first job that does not fit waits for {@code Resources} and every later job that
@@ -13,24 +12,24 @@ import java.util.Set;
 public final class FifoStrategy implements SchedulingStrategy {
     @Override
     public void schedule(SchedulingRound round) {
-        Set<String> blocked = new HashSet<>();
+        BitSet blocked = new BitSet();
         for (Job job : round.pending()) {
             Optional<Reason> why = round.ineligible(job);
             if (why.isPresent()) {
                 round.hold(job, why.get());
                 continue;
             }
-            Set<String> nodes = round.candidateNodes(job);
-            if (!Collections.disjoint(nodes, blocked)) {
+            BitSet nodes = round.candidateMask(job);
+            if (nodes.intersects(blocked)) {
                 round.hold(job, Reason.PRIORITY);
                 continue;
             }
-            Optional<java.util.List<NodeShare>> fit = round.fit(job);
+            Optional<List<NodeShare>> fit = round.fit(job);
             if (fit.isPresent()) {
                 round.start(job, fit.get());
             } else {
                 round.hold(job, Reason.RESOURCES);
-                blocked.addAll(nodes);
+                blocked.or(nodes);
             }
         }
     }

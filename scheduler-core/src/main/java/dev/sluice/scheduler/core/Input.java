@@ -34,6 +34,21 @@ public sealed interface Input {
     record Resume(String node) implements Input {
     }
 
+    /** Accounting published associations, QoS or usage: priorities and limits follow from now on. */
+    record PolicyChanged(Policy policy) implements Input {
+    }
+
+    /** The cluster description changed (scontrol reconfigure): running and pending jobs stay. */
+    record Reconfigure(dev.sluice.scheduler.core.config.ClusterConfig config) implements Input {
+    }
+
+    /** scontrol hold (admin true) or a {@code --hold} submission (admin false). */
+    record Hold(long jobId, boolean admin) implements Input {
+    }
+
+    record Release(long jobId) implements Input {
+    }
+
     /** Time passed: check heartbeats. */
     record Tick() implements Input {
     }

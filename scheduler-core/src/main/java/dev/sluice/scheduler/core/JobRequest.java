@@ -13,10 +13,51 @@ package dev.sluice.scheduler.core;
  * @param memPerCpuMb   {@code --mem-per-cpu}
  * @param timeLimitMinutes {@code --time}; null means the partition's default
  * @param exclusive        {@code --exclusive}: whole nodes, all their CPUs, shared with no other job
+ * @param account          {@code --account}; null is the user's default association
+ * @param qos              {@code --qos}; null is the association's default ({@code normal})
+ * @param nice             {@code --nice}: subtracted from the priority; null is 0
+ * @param gpusPerNode      {@code --gres=gpu[:type]:N} (or {@code --gpus-per-node}); null is none
+ * @param gpuType          the type in {@code --gres=gpu:type:N}; null takes any type
  */
 public record JobRequest(Integer nodesMin, Integer nodesMax, Integer ntasks, Integer ntasksPerNode,
                          Integer cpusPerTask, Long memPerNodeMb, Long memPerCpuMb, Integer timeLimitMinutes,
-                         Boolean exclusive) {
+                         Boolean exclusive, String account, String qos, Integer nice, Integer gpusPerNode,
+                         String gpuType) {
+
+    public JobRequest(Integer nodesMin, Integer nodesMax, Integer ntasks, Integer ntasksPerNode, Integer cpusPerTask,
+                      Long memPerNodeMb, Long memPerCpuMb, Integer timeLimitMinutes, Boolean exclusive) {
+        this(nodesMin, nodesMax, ntasks, ntasksPerNode, cpusPerTask, memPerNodeMb, memPerCpuMb, timeLimitMinutes,
+                exclusive, null, null, null, null, null);
+    }
+
+    public JobRequest withAccount(String a, String q) {
+        return new JobRequest(nodesMin, nodesMax, ntasks, ntasksPerNode, cpusPerTask, memPerNodeMb, memPerCpuMb,
+                timeLimitMinutes, exclusive, a, q, nice, gpusPerNode, gpuType);
+    }
+
+    public JobRequest withNice(Integer n) {
+        return new JobRequest(nodesMin, nodesMax, ntasks, ntasksPerNode, cpusPerTask, memPerNodeMb, memPerCpuMb,
+                timeLimitMinutes, exclusive, account, qos, n, gpusPerNode, gpuType);
+    }
+
+    /** {@code --gres=gpu:type:count}, per node. */
+    public JobRequest withGpus(Integer count, String type) {
+        return new JobRequest(nodesMin, nodesMax, ntasks, ntasksPerNode, cpusPerTask, memPerNodeMb, memPerCpuMb,
+                timeLimitMinutes, exclusive, account, qos, nice, count, type);
+    }
+
+    public JobRequest withTimeLimit(Integer minutes) {
+        return new JobRequest(nodesMin, nodesMax, ntasks, ntasksPerNode, cpusPerTask, memPerNodeMb, memPerCpuMb,
+                minutes, exclusive, account, qos, nice, gpusPerNode, gpuType);
+    }
+
+    public int effectiveGpusPerNode() {
+        return gpusPerNode == null || gpusPerNode < 0 ? 0 : gpusPerNode;
+    }
+
+    public int effectiveNice() {
+        return nice == null ? 0 : nice;
+    }
 
     public JobRequest(Integer nodesMin, Integer nodesMax, Integer ntasks, Integer ntasksPerNode, Integer cpusPerTask,
                       Long memPerNodeMb, Long memPerCpuMb, Integer timeLimitMinutes) {

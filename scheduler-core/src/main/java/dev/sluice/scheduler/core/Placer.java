@@ -1,42 +1,48 @@
 package dev.sluice.scheduler.core;
 
 import java.util.ArrayList;
-import java.util.Comparator;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 
 /**
- * Finds where a job's tasks go on free resources: the fewest nodes that can hold them (at least {@code -N min}, at
- * most {@code -N max}), preferring nodes earlier in order, tasks dealt one at a time across the chosen nodes as
- * Slurm's block allocation does, CPU ids lowest first. An exclusive job takes idle nodes whole.
+ * Finds where a job's tasks go on free resources (cons_tres): the fewest nodes that can hold them (at least
+ * {@code -N min}, at most {@code -N max}), preferring nodes earlier in order, tasks dealt one at a time across the
+ * chosen nodes as Slurm's block allocation does. On each node the GPUs are chosen first, from the socket with the
+ * most free GPUs of the asked type, and then the CPUs of those sockets before any other, lowest ids first. An
+ * exclusive job takes idle nodes whole.
  */
 final class Placer {
-    /** A node's free resources. {@code freeCpus} ascending; {@code idle}: no job holds anything on it. */
-    record Free(String node, List<Integer> freeCpus, long freeMemMb, boolean idle) {
-    }
-
     private Placer() {
     }
 
     /** @param defMemPerCpuMb memory reserved per CPU when the job asks for none; null reserves nothing */
-    static Optional<List<NodeShare>> place(JobRequest r, List<Free> nodes, Long defMemPerCpuMb) {
+    static Optional<List<NodeShare>> place(JobRequest r, ResourcePool pool, int[] candidates, Long defMemPerCpuMb) {
         int tasks = r.effectiveTasks();
         int cpusPerTask = r.effectiveCpusPerTask();
         long memPerTask = memPerTask(r, defMemPerCpuMb);
-        List<Free> usable = new ArrayList<>();
-        List<Integer> caps = new ArrayList<>();
-        for (Free f : nodes) {
-            int cap = capacity(r, f, cpusPerTask, memPerTask);
+        int gpus = r.effectiveGpusPerNode();
+        int[] usable = new int[candidates.length];
+        int[] caps = new int[candidates.length];
+        int n = 0;
+        int maxCap = 0;
+        for (int i : candidates) {
+            if (pool.freeCount[i] < cpusPerTask) {
+                continue;
+            }
+            int cap = capacity(r, pool, i, cpusPerTask, memPerTask, gpus);
             if (cap > 0) {
-                usable.add(f);
-                caps.add(cap);
+                usable[n] = i;
+                caps[n++] = cap;
+                maxCap = Math.max(maxCap, cap);
             }
         }
-        int maxNodes = Math.min(Math.min(r.effectiveNodesMax(), usable.size()), tasks);
-        for (int k = r.effectiveNodesMin(); k <= maxNodes; k++) {
-            List<Integer> picked = pick(caps, k, tasks);
+        int maxNodes = Math.min(Math.min(r.effectiveNodesMax(), n), tasks);
+        int minNodes = Math.max(r.effectiveNodesMin(), fewest(caps, n, tasks));
+        for (int k = minNodes; k <= maxNodes; k++) {
+            int[] picked = pick(caps, n, maxCap, k, tasks);
             if (picked != null) {
-                return Optional.of(shares(r, usable, caps, picked, tasks, cpusPerTask, memPerTask));
+                return Optional.of(shares(r, pool, usable, caps, picked, tasks, cpusPerTask, memPerTask, gpus));
             }
         }
         return Optional.empty();
@@ -52,13 +58,16 @@ final class Placer {
         return 0;
     }
 
-    private static int capacity(JobRequest r, Free f, int cpusPerTask, long memPerTask) {
-        if (r.memPerNodeMb() != null && f.freeMemMb() < r.memPerNodeMb() || r.wholeNodes() && !f.idle()) {
+    private static int capacity(JobRequest r, ResourcePool pool, int i, int cpusPerTask, long memPerTask, int gpus) {
+        if (r.memPerNodeMb() != null && pool.freeMem[i] < r.memPerNodeMb() || r.wholeNodes() && !pool.idle(i)) {
             return 0;
         }
-        long cap = f.freeCpus().size() / cpusPerTask;
+        if (gpus > 0 && pool.freeGpus(i, r.gpuType()) < gpus) {
+            return 0;
+        }
+        long cap = pool.freeCount[i] / cpusPerTask;
         if (memPerTask > 0) {
-            cap = Math.min(cap, f.freeMemMb() / memPerTask);
+            cap = Math.min(cap, pool.freeMem[i] / memPerTask);
         }
         if (r.ntasksPerNode() != null && r.ntasksPerNode() > 0) {
             cap = Math.min(cap, r.ntasksPerNode());
@@ -66,44 +75,134 @@ final class Placer {
         return (int) cap;
     }
 
-    /** Indices of exactly {@code k} nodes holding {@code tasks}, earliest nodes first; null when none do. */
-    private static List<Integer> pick(List<Integer> caps, int k, int tasks) {
-        List<Integer> picked = new ArrayList<>();
-        int held = 0;
-        for (int i = 0; i < caps.size() && picked.size() < k; i++) {
-            int rest = k - picked.size() - 1;
-            if (caps.get(i) + bestOf(caps, i + 1, rest) >= tasks - held && caps.size() - i - 1 >= rest) {
-                picked.add(i);
-                held += caps.get(i);
+    /** The least number of nodes whose capacities add up to {@code tasks}. */
+    private static int fewest(int[] caps, int n, int tasks) {
+        int[] sorted = Arrays.copyOf(caps, n);
+        Arrays.sort(sorted);
+        long sum = 0;
+        for (int k = 1; k <= n; k++) {
+            sum += sorted[n - k];
+            if (sum >= tasks) {
+                return k;
             }
         }
-        return picked.size() == k && held >= tasks ? picked : null;
+        return Integer.MAX_VALUE;
     }
 
-    private static long bestOf(List<Integer> caps, int from, int count) {
-        return caps.subList(from, caps.size()).stream().sorted(Comparator.reverseOrder()).limit(count)
-                .mapToLong(Integer::longValue).sum();
+    /**
+     * Indices of exactly {@code k} nodes holding {@code tasks}, earliest nodes first; null when none do. A node is
+     * taken when it and the best nodes after it can still hold what is left, counted with a histogram of the
+     * remaining capacities so the scan stays linear.
+     */
+    private static int[] pick(int[] caps, int n, int maxCap, int k, int tasks) {
+        int[] after = new int[maxCap + 1];
+        for (int i = 0; i < n; i++) {
+            after[caps[i]]++;
+        }
+        int[] picked = new int[k];
+        int count = 0;
+        long held = 0;
+        for (int i = 0; i < n && count < k; i++) {
+            after[caps[i]]--;
+            int rest = k - count - 1;
+            if (n - i - 1 < rest) {
+                break;
+            }
+            if (caps[i] + bestOf(after, rest) >= tasks - held) {
+                picked[count++] = i;
+                held += caps[i];
+            }
+        }
+        return count == k && held >= tasks ? picked : null;
     }
 
-    private static List<NodeShare> shares(JobRequest r, List<Free> usable, List<Integer> caps, List<Integer> picked,
-                                          int tasks, int cpusPerTask, long memPerTask) {
-        int[] perNode = new int[picked.size()];
+    private static long bestOf(int[] hist, int count) {
+        long sum = 0;
+        for (int c = hist.length - 1; c > 0 && count > 0; c--) {
+            int take = Math.min(count, hist[c]);
+            sum += (long) take * c;
+            count -= take;
+        }
+        return sum;
+    }
+
+    private static List<NodeShare> shares(JobRequest r, ResourcePool pool, int[] usable, int[] caps, int[] picked,
+                                          int tasks, int cpusPerTask, long memPerTask, int gpus) {
+        int[] perNode = new int[picked.length];
         int dealt = 0;
         while (dealt < tasks) {
-            for (int j = 0; j < picked.size() && dealt < tasks; j++) {
-                if (perNode[j] < caps.get(picked.get(j))) {
+            for (int j = 0; j < picked.length && dealt < tasks; j++) {
+                if (perNode[j] < caps[picked[j]]) {
                     perNode[j]++;
                     dealt++;
                 }
             }
         }
-        List<NodeShare> out = new ArrayList<>();
-        for (int j = 0; j < picked.size(); j++) {
-            Free f = usable.get(picked.get(j));
-            int cpus = r.wholeNodes() ? f.freeCpus().size() : perNode[j] * cpusPerTask;
+        List<NodeShare> out = new ArrayList<>(picked.length);
+        for (int j = 0; j < picked.length; j++) {
+            int i = usable[picked[j]];
+            List<Integer> gpuIds = gpus > 0 || r.wholeNodes() ? chooseGpus(pool, i, r.wholeNodes() ? null : r.gpuType(),
+                    r.wholeNodes() ? pool.gpus[i].length : gpus) : List.of();
+            int cpus = r.wholeNodes() ? pool.freeCount[i] : perNode[j] * cpusPerTask;
+            List<Integer> cpuIds = chooseCpus(pool, i, cpus, socketsOf(pool, i, gpuIds));
             long mem = r.memPerNodeMb() != null ? r.memPerNodeMb() : memPerTask * perNode[j];
-            out.add(new NodeShare(f.node(), perNode[j], f.freeCpus().subList(0, cpus), mem));
+            out.add(new NodeShare(pool.names[i], perNode[j], cpuIds, mem, gpuIds));
         }
+        return out;
+    }
+
+    /** Free GPUs of the type, taken socket by socket starting with the socket that has the most free. */
+    private static List<Integer> chooseGpus(ResourcePool pool, int i, String type, int count) {
+        ResourcePool.Gpu[] all = pool.gpus[i];
+        java.util.Map<Integer, List<Integer>> bySocket = new java.util.TreeMap<>();
+        for (int g = pool.freeGpus[i].nextSetBit(0); g >= 0; g = pool.freeGpus[i].nextSetBit(g + 1)) {
+            if (type == null || type.equalsIgnoreCase(all[g].type())) {
+                bySocket.computeIfAbsent(all[g].socket(), s -> new ArrayList<>()).add(g);
+            }
+        }
+        List<List<Integer>> groups = new ArrayList<>(bySocket.values());
+        groups.sort((a, b) -> Integer.compare(b.size(), a.size()));
+        List<Integer> out = new ArrayList<>(count);
+        for (List<Integer> g : groups) {
+            for (int id : g) {
+                if (out.size() < count) {
+                    out.add(id);
+                }
+            }
+        }
+        out.sort(null);
+        return out;
+    }
+
+    private static java.util.Set<Integer> socketsOf(ResourcePool pool, int i, List<Integer> gpuIds) {
+        java.util.Set<Integer> s = new java.util.HashSet<>();
+        for (int g : gpuIds) {
+            if (pool.gpus[i][g].socket() >= 0) {
+                s.add(pool.gpus[i][g].socket());
+            }
+        }
+        return s;
+    }
+
+    /** Lowest free CPU ids, those on the GPUs' sockets first. */
+    private static List<Integer> chooseCpus(ResourcePool pool, int i, int count, java.util.Set<Integer> near) {
+        List<Integer> out = new ArrayList<>(count);
+        java.util.BitSet free = pool.freeCpus[i];
+        int[] socket = pool.cpuSocket[i];
+        if (!near.isEmpty() && socket != null) {
+            for (int p = free.nextSetBit(0); p >= 0 && out.size() < count; p = free.nextSetBit(p + 1)) {
+                if (near.contains(socket[p])) {
+                    out.add(pool.cpuIds[i][p]);
+                }
+            }
+        }
+        for (int p = free.nextSetBit(0); p >= 0 && out.size() < count; p = free.nextSetBit(p + 1)) {
+            int id = pool.cpuIds[i][p];
+            if (near.isEmpty() || socket == null || !near.contains(socket[p])) {
+                out.add(id);
+            }
+        }
+        out.sort(null);
         return out;
     }
 }

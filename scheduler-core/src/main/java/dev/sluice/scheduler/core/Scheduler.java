@@ -35,7 +35,7 @@ public final class Scheduler {
     public static final int DEFAULT_KILL_WAIT_SECONDS = 30;
     public static final int DEFAULT_SLURMD_TIMEOUT_SECONDS = 60;
 
-    private final ClusterConfig config;
+    private ClusterConfig config;
     private final Clock clock;
     private final SchedulingStrategy strategy;
     private final int killWaitSeconds;
@@ -46,6 +46,13 @@ public final class Scheduler {
     private final TreeMap<String, Node> nodes = new TreeMap<>(NodeOrder.NAMES);
     private final Map<String, Set<Integer>> usedCpus = new HashMap<>();
     private final Map<String, Long> usedMem = new HashMap<>();
+    private final Map<String, Set<Integer>> usedGpus = new HashMap<>();
+    /** Jobs on hold: JOB_HELD_USER or JOB_HELD_ADMIN, kept in the job's reason so a restore sees it. */
+    private final Map<Long, Reason> held = new HashMap<>();
+    private Policy policy = Policy.NONE;
+    private Map<String, Double> fairshare = Map.of();
+    private Map<String, ResourcePool.Gpu[]> gresByNode = Map.of();
+    private Map<String, int[]> socketsByNode = Map.of();
 
     private List<Decision> events = new ArrayList<>();
     private final Map<Long, Job> savedJobs = new LinkedHashMap<>();
@@ -64,6 +71,31 @@ public final class Scheduler {
         this.slurmdTimeout = Duration.ofSeconds(intSetting("slurmdtimeout", DEFAULT_SLURMD_TIMEOUT_SECONDS));
         String def = config.settings().get("defmempercpu");
         this.defMemPerCpuMb = def == null ? null : Long.parseLong(def.trim());
+        layouts();
+    }
+
+    /** GPUs and sockets come from the NodeName= lines; a node the configuration does not name has neither. */
+    private void layouts() {
+        Map<String, ResourcePool.Gpu[]> g = new HashMap<>();
+        Map<String, int[]> sockets = new HashMap<>();
+        for (ClusterConfig.NodeDef d : config.nodes()) {
+            g.put(d.name(), Gres.parse(d.param("Gres").orElse(null)));
+            int socketCount = d.param("Sockets").map(v -> Integer.parseInt(v.trim())).orElse(1);
+            int cpus = d.param("CPUs").map(v -> Integer.parseInt(v.trim())).orElse(0);
+            if (socketCount > 1 && cpus == 0) {
+                cpus = socketCount * d.param("CoresPerSocket").map(v -> Integer.parseInt(v.trim())).orElse(1)
+                        * d.param("ThreadsPerCore").map(v -> Integer.parseInt(v.trim())).orElse(1);
+            }
+            if (socketCount > 1 && cpus > 0) {
+                int[] s = new int[cpus];
+                for (int p = 0; p < cpus; p++) {
+                    s[p] = p / Math.max(1, cpus / socketCount);
+                }
+                sockets.put(d.name(), s);
+            }
+        }
+        gresByNode = g;
+        socketsByNode = sockets;
     }
 
     public ClusterConfig config() {
@@ -83,6 +115,8 @@ public final class Scheduler {
         nodes.clear();
         usedCpus.clear();
         usedMem.clear();
+        usedGpus.clear();
+        held.clear();
         Instant now = clock.instant();
         for (Node n : savedNodeRecords) {
             Instant hb = n.lastHeartbeat() == null || n.lastHeartbeat().isBefore(now) ? now : n.lastHeartbeat();
@@ -93,6 +127,10 @@ public final class Scheduler {
                 continue;
             }
             jobs.put(j.id(), j);
+            if (j.state() == JobState.PENDING
+                    && (j.reason() == Reason.JOB_HELD_USER || j.reason() == Reason.JOB_HELD_ADMIN)) {
+                held.put(j.id(), j.reason());
+            }
             if (j.state() == JobState.RUNNING) {
                 take(j);
             }
@@ -147,6 +185,10 @@ public final class Scheduler {
             case Input.Drain d -> drain(d.node(), d.reason());
             case Input.Resume r -> resume(r.node());
             case Input.Tick t -> tick();
+            case Input.PolicyChanged p -> policy(p.policy());
+            case Input.Reconfigure r -> reconfigure(r.config());
+            case Input.Hold h -> hold(h.jobId(), h.admin());
+            case Input.Release r -> release(r.jobId());
         }
     }
 
@@ -162,8 +204,44 @@ public final class Scheduler {
             end(job, JobState.FAILED, null, null, "Invalid partition name specified");
             return;
         }
+        Optional<String> denied = Limits.of(policy, jobs.values(), clock.instant())
+                .deniedAtSubmit(job, effectiveTimeLimit(job, partition.get()));
+        if (denied.isPresent()) {
+            end(job, JobState.FAILED, null, null, denied.get());
+            return;
+        }
         jobs.put(job.id(), job);
         savedJobs.put(job.id(), job);
+    }
+
+    public Policy policy() {
+        return policy;
+    }
+
+    private void policy(Policy p) {
+        policy = p;
+        boolean classic = config.settings().getOrDefault("priorityflags", "").toUpperCase(java.util.Locale.ROOT)
+                .contains("NO_FAIR_TREE");
+        var tree = p.shareTree();
+        fairshare = classic ? dev.sluice.scheduler.core.fairshare.ClassicFairshare.factors(tree)
+                : dev.sluice.scheduler.core.fairshare.FairTree.factors(tree);
+    }
+
+    /** Jobs are kept: running ones keep their CPUs even on nodes the new configuration drops. */
+    private void reconfigure(ClusterConfig next) {
+        config = next;
+        layouts();
+    }
+
+    private void hold(long jobId, boolean admin) {
+        Job job = jobs.get(jobId);
+        if (job != null && job.state() == JobState.PENDING) {
+            held.put(jobId, admin ? Reason.JOB_HELD_ADMIN : Reason.JOB_HELD_USER);
+        }
+    }
+
+    private void release(long jobId) {
+        held.remove(jobId);
     }
 
     private void cancel(long jobId) {
@@ -172,6 +250,7 @@ public final class Scheduler {
             return;
         }
         if (job.state() == JobState.PENDING) {
+            held.remove(jobId);
             end(job, JobState.CANCELLED, null, null, null);
             return;
         }
@@ -306,6 +385,12 @@ public final class Scheduler {
                 }
             }
             usedMem.merge(s.node(), s.memMb(), Long::sum);
+            Set<Integer> gpus = usedGpus.computeIfAbsent(s.node(), k -> new TreeSet<>());
+            for (int g : s.gpuIds()) {
+                if (!gpus.add(g)) {
+                    throw new IllegalStateException("GPU " + g + " of " + s.node() + " is already allocated");
+                }
+            }
         }
     }
 
@@ -316,6 +401,10 @@ public final class Scheduler {
                 s.cpuIds().forEach(used::remove);
             }
             usedMem.merge(s.node(), -s.memMb(), Long::sum);
+            Set<Integer> gpus = usedGpus.get(s.node());
+            if (gpus != null) {
+                s.gpuIds().forEach(gpus::remove);
+            }
             refresh(s.node());
         }
     }
@@ -371,13 +460,43 @@ public final class Scheduler {
     }
 
     private final class Round implements SchedulingRound {
+        private final Instant now = clock.instant();
+        private ResourcePool pool;
+        private final Map<String, int[]> candidates = new HashMap<>();
+        private final Map<String, java.util.BitSet> masks = new HashMap<>();
+        private final Map<ResourcePool, Map<Object, Integer>> misfits = new java.util.IdentityHashMap<>();
+        private final List<Job> started = new ArrayList<>();
+        private Limits limits;
+        private Priority priority;
+        private Priority.Totals totals;
+
+        @Override
+        public Instant now() {
+            return now;
+        }
+
         @Override
         public List<Job> pending() {
             return jobs.values().stream().filter(j -> j.state() == JobState.PENDING).sorted(FIFO).toList();
         }
 
         @Override
+        public List<Job> running() {
+            List<Job> out = new ArrayList<>();
+            for (Job j : jobs.values()) {
+                if (j.state() == JobState.RUNNING) {
+                    out.add(j);
+                }
+            }
+            return out;
+        }
+
+        @Override
         public Optional<Reason> ineligible(Job job) {
+            Reason h = held.get(job.id());
+            if (h != null) {
+                return Optional.of(h);
+            }
             // A partition removed from the configuration while its jobs waited counts as down.
             PartitionDef p = config.partition(job.partition()).orElse(null);
             if (p == null || !p.isUp()) {
@@ -387,33 +506,157 @@ public final class Scheduler {
             if (asked != null && p.maxTimeMinutes() != null && (asked == 0 || asked > p.maxTimeMinutes())) {
                 return Optional.of(Reason.PARTITION_TIME_LIMIT);
             }
-            return Optional.empty();
+            Integer maxNodes = p.param("MaxNodes").filter(v -> !v.equalsIgnoreCase("UNLIMITED"))
+                    .map(v -> Integer.parseInt(v.trim())).orElse(null);
+            if (maxNodes != null && job.request().effectiveNodesMin() > maxNodes) {
+                return Optional.of(Reason.PARTITION_NODE_LIMIT);
+            }
+            return limits().blocked(job, effectiveTimeLimit(job, p));
+        }
+
+        private Limits limits() {
+            if (limits == null) {
+                limits = Limits.of(policy, jobs.values(), now);
+            }
+            return limits;
         }
 
         @Override
         public Set<String> candidateNodes(Job job) {
-            Set<String> out = new TreeSet<>(NodeOrder.NAMES);
-            Optional<PartitionDef> p = config.partition(job.partition());
-            for (String n : p.map(Scheduler.this::members).orElse(Set.of())) {
-                if (nodes.get(n).state().isUp()) {
-                    out.add(n);
-                }
+            Set<String> out = new LinkedHashSet<>();
+            ResourcePool pool = pool();
+            for (int i : candidates(job)) {
+                out.add(pool.names[i]);
             }
             return out;
         }
 
+        private int[] candidates(Job job) {
+            return candidates.computeIfAbsent(job.partition(), name -> {
+                ResourcePool pool = pool();
+                Optional<PartitionDef> p = config.partition(name);
+                Set<String> m = p.map(Scheduler.this::members).orElse(Set.of());
+                return java.util.stream.IntStream.range(0, pool.size()).filter(i -> m.contains(pool.names[i]))
+                        .toArray();
+            });
+        }
+
+        @Override
+        public java.util.BitSet candidateMask(Job job) {
+            return masks.computeIfAbsent(job.partition(), name -> {
+                java.util.BitSet b = new java.util.BitSet();
+                for (int i : candidates(job)) {
+                    b.set(i);
+                }
+                return b;
+            });
+        }
+
+        @Override
+        public ResourcePool pool() {
+            if (pool == null) {
+                List<String> names = new ArrayList<>();
+                List<int[]> cpus = new ArrayList<>();
+                List<int[]> sockets = new ArrayList<>();
+                List<Long> mem = new ArrayList<>();
+                List<ResourcePool.Gpu[]> gpus = new ArrayList<>();
+                for (Node n : nodes.values()) {
+                    if (!n.state().isUp()) {
+                        continue;
+                    }
+                    names.add(n.name());
+                    int[] ids = n.cpuIds().stream().mapToInt(Integer::intValue).toArray();
+                    cpus.add(ids);
+                    int[] s = socketsByNode.get(n.name());
+                    sockets.add(s != null && s.length == ids.length ? s : null);
+                    mem.add(n.memoryMb());
+                    gpus.add(gresByNode.getOrDefault(n.name(), new ResourcePool.Gpu[0]));
+                }
+                pool = new ResourcePool(names, cpus, sockets, mem, gpus);
+                for (Job j : jobs.values()) {
+                    if (j.state() == JobState.RUNNING) {
+                        pool.take(j.allocation());
+                    }
+                }
+            }
+            return pool;
+        }
+
         @Override
         public Optional<List<NodeShare>> fit(Job job) {
+            return fit(job, pool());
+        }
+
+        /**
+         * Until a pool gets resources back, a request that did not fit once will not fit again: jobs of the same
+         * shape are answered from memory, which is what lets a pass consider every pending job.
+         */
+        @Override
+        public Optional<List<NodeShare>> fit(Job job, ResourcePool on) {
             PartitionDef p = config.partition(job.partition()).orElseThrow();
-            List<Placer.Free> free = new ArrayList<>();
-            for (String name : candidateNodes(job)) {
-                Node n = nodes.get(name);
-                Set<Integer> used = usedCpus.getOrDefault(name, Set.of());
-                List<Integer> cpus = n.cpuIds().stream().filter(c -> !used.contains(c)).sorted().toList();
-                long memUsed = usedMem.getOrDefault(name, 0L);
-                free.add(new Placer.Free(name, cpus, n.memoryMb() - memUsed, used.isEmpty() && memUsed == 0));
+            JobRequest r = job.request();
+            Object shape = java.util.List.of(job.partition(), r.withAccount(null, null).withNice(null).withTimeLimit(null));
+            Map<Object, Integer> failed = misfits.computeIfAbsent(on, k -> new HashMap<>());
+            Integer at = failed.get(shape);
+            if (at != null && at == on.releases) {
+                return Optional.empty();
             }
-            return Placer.place(job.request(), free, defMemPerCpu(p));
+            Optional<List<NodeShare>> fit = Placer.place(r, on, candidates(job), defMemPerCpu(p));
+            if (fit.isEmpty()) {
+                failed.put(shape, on.releases);
+            }
+            return fit;
+        }
+
+        @Override
+        public Integer timeLimit(Job job) {
+            return config.partition(job.partition()).map(p -> effectiveTimeLimit(job, p))
+                    .orElse(job.request().timeLimitMinutes());
+        }
+
+        @Override
+        public Instant expectedEnd(Job running) {
+            if (running.timeLimitMinutes() == null || running.startTime() == null) {
+                return null;
+            }
+            return running.startTime().plus(Duration.ofMinutes(running.timeLimitMinutes()));
+        }
+
+        @Override
+        public double priority(Job job) {
+            if (priority == null) {
+                priority = new Priority(config);
+                ResourcePool pool = pool();
+                long cpus = 0;
+                long gpus = 0;
+                long mem = 0;
+                for (int i = 0; i < pool.size(); i++) {
+                    cpus += pool.cpuIds[i].length;
+                    gpus += pool.gpus[i].length;
+                    mem += pool.totalMem[i];
+                }
+                int maxFactor = 0;
+                for (PartitionDef d : config.partitions()) {
+                    maxFactor = Math.max(maxFactor, partitionInt(d, "PriorityJobFactor"));
+                }
+                int maxQos = 0;
+                for (Policy.Qos q : policy.qos().values()) {
+                    maxQos = Math.max(maxQos, q.priority());
+                }
+                totals = new Priority.Totals(cpus, gpus, mem, maxFactor, maxQos);
+            }
+            String account = job.request().account() != null ? job.request().account()
+                    : policy.defaultAccount(job.user()).orElse("");
+            double fs = fairshare.getOrDefault(job.user() + "@" + account, 0.0);
+            int pf = config.partition(job.partition()).map(d -> partitionInt(d, "PriorityJobFactor")).orElse(0);
+            String q = job.request().qos() != null ? job.request().qos() : "normal";
+            Policy.Qos qos = policy.qos().get(q);
+            return priority.of(job, now, fs, pf, qos == null ? 0 : qos.priority(), totals);
+        }
+
+        @Override
+        public int priorityTier(Job job) {
+            return config.partition(job.partition()).map(d -> partitionInt(d, "PriorityTier")).orElse(0);
         }
 
         @Override
@@ -428,6 +671,13 @@ public final class Scheduler {
             Job running = job.started(shares, limit, now);
             take(running);
             put(running);
+            if (pool != null) {
+                pool.take(shares);
+            }
+            if (limits != null) {
+                limits.running(running, now);
+            }
+            started.add(running);
             announce(JobState.PENDING, running);
             events.add(new Decision.AllocationGranted(job.id(), now, running.allocation()));
             events.add(new Decision.Launch(shares.getFirst().node(), job.id(), now, running.allocation(),
@@ -444,6 +694,10 @@ public final class Scheduler {
             put(held);
             announce(job.version() == 0 ? null : JobState.PENDING, held);
         }
+    }
+
+    private static int partitionInt(PartitionDef d, String key) {
+        return d.param(key).map(v -> Integer.parseInt(v.trim())).orElse(key.equals("PriorityJobFactor") ? 1 : 0);
     }
 
     // ---- views ----

@@ -1,5 +1,7 @@
 package dev.sluice.scheduler.core;
 
+import java.time.Instant;
+import java.util.BitSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -9,7 +11,10 @@ public interface SchedulingRound {
     /** Pending jobs, first in first out: by submit time, then job id. */
     List<Job> pending();
 
-    /** A reason the job cannot run whatever the free resources (partition limits, partition down). */
+    /**
+     * A reason the job cannot run whatever the free resources: held, partition limits or down, association and
+     * QoS limits (counted with the jobs started so far in this pass).
+     */
     Optional<Reason> ineligible(Job job);
 
     /** The names of the up nodes the job could run on. */
@@ -22,4 +27,31 @@ public interface SchedulingRound {
 
     /** The job keeps waiting, for this reason. */
     void hold(Job job, Reason reason);
+
+    /** The pass's time. */
+    Instant now();
+
+    /** Running jobs, those started in this pass included. */
+    List<Job> running();
+
+    /** The free resources now; {@link #start} takes from it. Copy it to look ahead. */
+    ResourcePool pool();
+
+    /** Where the job fits on {@code pool}, if it does. */
+    Optional<List<NodeShare>> fit(Job job, ResourcePool pool);
+
+    /** The up nodes the job could run on, as indices into {@link #pool()}. */
+    BitSet candidateMask(Job job);
+
+    /** When a running job will have ended at the latest (start plus limit); null when it has no limit. */
+    Instant expectedEnd(Job running);
+
+    /** A pending job's effective time limit in minutes; null is unlimited. */
+    Integer timeLimit(Job pending);
+
+    /** The job's multifactor priority; higher runs first. */
+    double priority(Job job);
+
+    /** The PriorityTier of the job's partition; a higher tier is scheduled before any lower one. */
+    int priorityTier(Job job);
 }

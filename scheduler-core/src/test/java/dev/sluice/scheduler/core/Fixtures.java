@@ -49,50 +49,87 @@ final class Fixtures {
     }
 
     static JobSpec job(long id) {
-        return new JobSpec(id, null, null, null, null, null, null, null, null, null);
+        return new JobSpec(id, null, null, null, null, null, null, null, null, null, Extra.NONE);
     }
 
     /** A job as sbatch options; each method is the option of the same meaning. */
+    /** Who submits and under what: user, --account, --qos, --nice, --gres=gpu[:type]:N. */
+    record Extra(String user, String account, String qos, Integer nice, Integer gpus, String gpuType) {
+        static final Extra NONE = new Extra("alice", null, null, null, null, null);
+    }
+
     record JobSpec(long id, String partition, Integer ntasks, Integer cpusPerTask, Integer nodesMin,
-                   Integer nodesMax, Integer perNode, Long memMb, Long memPerCpuMb, Integer timeMinutes) {
+                   Integer nodesMax, Integer perNode, Long memMb, Long memPerCpuMb, Integer timeMinutes, Extra x) {
+        JobSpec as(String user) {
+            return with(new Extra(user, x.account(), x.qos(), x.nice(), x.gpus(), x.gpuType()));
+        }
+
+        JobSpec account(String a) {
+            return with(new Extra(x.user(), a, x.qos(), x.nice(), x.gpus(), x.gpuType()));
+        }
+
+        JobSpec qos(String q) {
+            return with(new Extra(x.user(), x.account(), q, x.nice(), x.gpus(), x.gpuType()));
+        }
+
+        JobSpec nice(int n) {
+            return with(new Extra(x.user(), x.account(), x.qos(), n, x.gpus(), x.gpuType()));
+        }
+
+        /** {@code --gres=gpu:N} */
+        JobSpec gpus(int n) {
+            return with(new Extra(x.user(), x.account(), x.qos(), x.nice(), n, null));
+        }
+
+        /** {@code --gres=gpu:type:N} */
+        JobSpec gpus(String type, int n) {
+            return with(new Extra(x.user(), x.account(), x.qos(), x.nice(), n, type));
+        }
+
+        private JobSpec with(Extra e) {
+            return new JobSpec(id, partition, ntasks, cpusPerTask, nodesMin, nodesMax, perNode, memMb, memPerCpuMb,
+                    timeMinutes, e);
+        }
+
         JobSpec tasks(int n) {
-            return new JobSpec(id, partition, n, cpusPerTask, nodesMin, nodesMax, perNode, memMb, memPerCpuMb, timeMinutes);
+            return new JobSpec(id, partition, n, cpusPerTask, nodesMin, nodesMax, perNode, memMb, memPerCpuMb, timeMinutes, x);
         }
 
         JobSpec cpusPerTask(int c) {
-            return new JobSpec(id, partition, ntasks, c, nodesMin, nodesMax, perNode, memMb, memPerCpuMb, timeMinutes);
+            return new JobSpec(id, partition, ntasks, c, nodesMin, nodesMax, perNode, memMb, memPerCpuMb, timeMinutes, x);
         }
 
         JobSpec nodes(int min) {
-            return new JobSpec(id, partition, ntasks, cpusPerTask, min, null, perNode, memMb, memPerCpuMb, timeMinutes);
+            return new JobSpec(id, partition, ntasks, cpusPerTask, min, null, perNode, memMb, memPerCpuMb, timeMinutes, x);
         }
 
         JobSpec nodes(int min, int max) {
-            return new JobSpec(id, partition, ntasks, cpusPerTask, min, max, perNode, memMb, memPerCpuMb, timeMinutes);
+            return new JobSpec(id, partition, ntasks, cpusPerTask, min, max, perNode, memMb, memPerCpuMb, timeMinutes, x);
         }
 
         JobSpec perNode(int n) {
-            return new JobSpec(id, partition, ntasks, cpusPerTask, nodesMin, nodesMax, n, memMb, memPerCpuMb, timeMinutes);
+            return new JobSpec(id, partition, ntasks, cpusPerTask, nodesMin, nodesMax, n, memMb, memPerCpuMb, timeMinutes, x);
         }
 
         JobSpec mem(long mb) {
-            return new JobSpec(id, partition, ntasks, cpusPerTask, nodesMin, nodesMax, perNode, mb, memPerCpuMb, timeMinutes);
+            return new JobSpec(id, partition, ntasks, cpusPerTask, nodesMin, nodesMax, perNode, mb, memPerCpuMb, timeMinutes, x);
         }
 
         JobSpec memPerCpu(long mb) {
-            return new JobSpec(id, partition, ntasks, cpusPerTask, nodesMin, nodesMax, perNode, memMb, mb, timeMinutes);
+            return new JobSpec(id, partition, ntasks, cpusPerTask, nodesMin, nodesMax, perNode, memMb, mb, timeMinutes, x);
         }
 
         JobSpec time(int minutes) {
-            return new JobSpec(id, partition, ntasks, cpusPerTask, nodesMin, nodesMax, perNode, memMb, memPerCpuMb, minutes);
+            return new JobSpec(id, partition, ntasks, cpusPerTask, nodesMin, nodesMax, perNode, memMb, memPerCpuMb, minutes, x);
         }
 
         JobSpec partition(String p) {
-            return new JobSpec(id, p, ntasks, cpusPerTask, nodesMin, nodesMax, perNode, memMb, memPerCpuMb, timeMinutes);
+            return new JobSpec(id, p, ntasks, cpusPerTask, nodesMin, nodesMax, perNode, memMb, memPerCpuMb, timeMinutes, x);
         }
 
         JobRequest request() {
-            return new JobRequest(nodesMin, nodesMax, ntasks, perNode, cpusPerTask, memMb, memPerCpuMb, timeMinutes);
+            return new JobRequest(nodesMin, nodesMax, ntasks, perNode, cpusPerTask, memMb, memPerCpuMb, timeMinutes,
+                    null, x.account(), x.qos(), x.nice(), x.gpus(), x.gpuType());
         }
     }
 
@@ -132,6 +169,32 @@ final class Fixtures {
             scheduler = new Scheduler(ClusterConfig.parse(config), clock);
         }
 
+        TestCluster(String config, SchedulingStrategy strategy) {
+            scheduler = new Scheduler(ClusterConfig.parse(config), clock, strategy);
+        }
+
+        /** A cluster scheduled as slurm.conf's SchedulerType (sched/backfill unless the config says otherwise). */
+        static TestCluster slurm(String config, NodeSpec... nodes) {
+            TestCluster c = new TestCluster(config, PriorityStrategy.fromConfig(ClusterConfig.parse(config)));
+            for (NodeSpec n : nodes) {
+                c.handle(n.registration("boot-1"));
+            }
+            return c;
+        }
+
+        TestCluster policy(Policy p) {
+            handle(new Input.PolicyChanged(p));
+            return this;
+        }
+
+        /** The GPU indices the job holds, node by node: {@code g1: 0-3}. */
+        String gpus(long id) {
+            return scheduler.job(id).orElseThrow().allocation().stream()
+                    .map(s -> s.node() + ": " + s.gpuIds().stream().map(String::valueOf)
+                            .collect(Collectors.joining(",")))
+                    .collect(Collectors.joining("; "));
+        }
+
         static TestCluster cluster(NodeSpec... nodes) {
             return cluster("PartitionName=cpu Nodes=ALL Default=YES", nodes);
         }
@@ -154,7 +217,7 @@ final class Fixtures {
         TestCluster submit(JobSpec... jobs) {
             List<Input> in = new ArrayList<>();
             for (JobSpec j : jobs) {
-                in.add(new Input.Submit(j.id(), "alice", j.partition(), j.request(), T0.plusSeconds(++submitSeq)));
+                in.add(new Input.Submit(j.id(), j.x().user(), j.partition(), j.request(), T0.plusSeconds(++submitSeq)));
             }
             last = scheduler.handle(in);
             decisions.addAll(last);

@@ -1,0 +1,205 @@
+package dev.sluice.scheduler.core;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Jobs in priority order: partitions by PriorityTier, then multifactor priority, then submit order. Without
+ * backfill (sched/builtin) the first job that does not fit blocks every later job that could use its nodes. With
+ * EASY backfill (sched/backfill) that job gets a reservation instead: the earliest time it would fit if running
+ * jobs end at their time limits, and the resources it would take then. A later job starts now only if it fits now
+ * and either ends before that time or uses none of the reserved resources, so it can never delay the reservation.
+ * Every pending job is considered every pass.
+ */
+public final class PriorityStrategy implements SchedulingStrategy {
+    /** How far away "no time limit" is for reservations: further than any limited job. */
+    static final Duration UNLIMITED = Duration.ofDays(365);
+
+    private final boolean backfill;
+
+    private PriorityStrategy(boolean backfill) {
+        this.backfill = backfill;
+    }
+
+    /** sched/builtin with priority/multifactor. */
+    public static PriorityStrategy builtin() {
+        return new PriorityStrategy(false);
+    }
+
+    /** sched/backfill (Slurm's default) with priority/multifactor. */
+    public static PriorityStrategy backfill() {
+        return new PriorityStrategy(true);
+    }
+
+    /** What slurm.conf's {@code SchedulerType} asks for; sched/backfill when unset, as in Slurm. */
+    public static SchedulingStrategy fromConfig(dev.sluice.scheduler.core.config.ClusterConfig config) {
+        String type = config.settings().getOrDefault("schedulertype", "sched/backfill");
+        return type.equalsIgnoreCase("sched/builtin") ? builtin() : backfill();
+    }
+
+    /**
+     * @param after what stays free at the shadow time once the reserved job took its share
+     * @param both  what is free now and also at the shadow time: where a job that runs past it may go
+     */
+    private record Reservation(Instant shadow, BitSet nodes, ResourcePool after, ResourcePool both) {
+    }
+
+    @Override
+    public void schedule(SchedulingRound round) {
+        List<Job> fifo = round.pending();
+        int n = fifo.size();
+        double[] prio = new double[n];
+        int[] tier = new int[n];
+        Integer[] order = new Integer[n];
+        for (int i = 0; i < n; i++) {
+            Job j = fifo.get(i);
+            prio[i] = round.priority(j);
+            tier[i] = round.priorityTier(j);
+            order[i] = i;
+        }
+        java.util.Arrays.sort(order, Comparator.<Integer>comparingInt(i -> -tier[i])
+                .thenComparingDouble(i -> -prio[i]).thenComparingInt(i -> i));
+        Instant now = round.now();
+        BitSet blocked = new BitSet();
+        List<Reservation> reservations = new ArrayList<>();
+        List<Job> running = null;
+        for (int idx : order) {
+            Job job = fifo.get(idx);
+            Optional<Reason> why = round.ineligible(job);
+            if (why.isPresent()) {
+                round.hold(job, why.get());
+                continue;
+            }
+            BitSet mask = round.candidateMask(job);
+            if (!backfill) {
+                if (mask.intersects(blocked)) {
+                    round.hold(job, Reason.PRIORITY);
+                    continue;
+                }
+                Optional<List<NodeShare>> fit = round.fit(job);
+                if (fit.isPresent()) {
+                    round.start(job, fit.get());
+                } else {
+                    round.hold(job, Reason.RESOURCES);
+                    blocked.or(mask);
+                }
+                continue;
+            }
+            Optional<List<NodeShare>> fit = round.fit(job);
+            if (fit.isPresent()) {
+                Integer limit = round.timeLimit(job);
+                Instant end = limit == null || limit == 0 ? null : now.plus(Duration.ofMinutes(limit));
+                List<Reservation> crossing = new ArrayList<>();
+                for (Reservation r : reservations) {
+                    if (r.nodes().intersects(mask) && (end == null || end.isAfter(r.shadow()))) {
+                        crossing.add(r);
+                    }
+                }
+                List<NodeShare> shares = fit.get();
+                if (!crossing.isEmpty()) {
+                    shares = round.fit(job, crossing.getFirst().both()).orElse(null);
+                    for (Reservation r : crossing) {
+                        if (shares != null && !r.after().canTake(shares)) {
+                            shares = null;
+                        }
+                    }
+                }
+                if (shares == null) {
+                    round.hold(job, Reason.PRIORITY);
+                    continue;
+                }
+                for (Reservation r : reservations) {
+                    r.both().take(shares);
+                }
+                for (Reservation r : crossing) {
+                    r.after().take(shares);
+                }
+                round.start(job, shares);
+                continue;
+            }
+            boolean behind = false;
+            for (Reservation r : reservations) {
+                behind |= r.nodes().intersects(mask);
+            }
+            if (behind) {
+                round.hold(job, Reason.PRIORITY);
+                continue;
+            }
+            round.hold(job, Reason.RESOURCES);
+            if (running == null) {
+                running = new ArrayList<>(round.running());
+                running.sort(Comparator.comparing(j -> end(round, j, now)));
+            }
+            reserve(round, job, mask, running, now).ifPresent(reservations::add);
+        }
+    }
+
+    private static Instant end(SchedulingRound round, Job j, Instant now) {
+        Instant e = round.expectedEnd(j);
+        return e == null ? now.plus(UNLIMITED) : e;
+    }
+
+    /**
+     * The fewest running jobs (in order of expected end) whose resources make the job fit, found by bisection:
+     * fitting only gets easier as more jobs end.
+     */
+    private static Optional<Reservation> reserve(SchedulingRound round, Job job, BitSet mask, List<Job> running,
+                                                 Instant now) {
+        List<Job> relevant = new ArrayList<>();
+        for (Job r : running) {
+            if (touches(round, r, mask)) {
+                relevant.add(r);
+            }
+        }
+        ResourcePool all = released(round.pool(), relevant, relevant.size());
+        Optional<List<NodeShare>> fit = round.fit(job, all);
+        if (fit.isEmpty()) {
+            return Optional.empty();
+        }
+        int lo = 0;
+        int hi = relevant.size();
+        ResourcePool best = all;
+        List<NodeShare> shares = fit.get();
+        while (lo < hi) {
+            int mid = (lo + hi) >>> 1;
+            ResourcePool p = released(round.pool(), relevant, mid);
+            Optional<List<NodeShare>> f = round.fit(job, p);
+            if (f.isPresent()) {
+                hi = mid;
+                best = p;
+                shares = f.get();
+            } else {
+                lo = mid + 1;
+            }
+        }
+        Instant shadow = lo == 0 ? now : end(round, relevant.get(lo - 1), now);
+        best.take(shares);
+        ResourcePool both = round.pool().copy();
+        both.retainFree(best);
+        return Optional.of(new Reservation(shadow, mask, best, both));
+    }
+
+    private static boolean touches(SchedulingRound round, Job r, BitSet mask) {
+        ResourcePool pool = round.pool();
+        for (NodeShare s : r.allocation()) {
+            Integer i = pool.index.get(s.node());
+            if (i != null && mask.get(i)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static ResourcePool released(ResourcePool now, List<Job> running, int count) {
+        ResourcePool p = now.copy();
+        for (int i = 0; i < count; i++) {
+            p.release(running.get(i).allocation());
+        }
+        return p;
+    }
+}

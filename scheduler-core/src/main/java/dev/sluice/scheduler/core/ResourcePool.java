@@ -1,0 +1,169 @@
+package dev.sluice.scheduler.core;
+
+import java.util.Arrays;
+import java.util.BitSet;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The free CPUs, memory and GPUs of the up nodes, as flat arrays so a pass over 10,000 nodes stays cheap. A pass
+ * works on the live pool (starting a job takes from it) and backfill works on copies that look into the future
+ * (running jobs' resources given back at their expected end).
+ */
+public final class ResourcePool {
+    /** One GPU: its type ({@code h100}) and the socket it hangs off (-1: unknown). */
+    public record Gpu(String type, int socket) {
+    }
+
+    final String[] names;
+    final int[][] cpuIds;
+    /** socket of each CPU position, or null when the node has one socket. */
+    final int[][] cpuSocket;
+    final long[] totalMem;
+    final Gpu[][] gpus;
+    final BitSet[] freeCpus;
+    final int[] freeCount;
+    final long[] freeMem;
+    final BitSet[] freeGpus;
+    final Map<String, Integer> index;
+    /** How often resources were given back: a misfit remembered before is stale once this moves. */
+    int releases;
+
+    ResourcePool(List<String> nodeNames, List<int[]> cpus, List<int[]> sockets, List<Long> mem, List<Gpu[]> gpuList) {
+        int n = nodeNames.size();
+        names = nodeNames.toArray(new String[0]);
+        cpuIds = cpus.toArray(new int[0][]);
+        cpuSocket = sockets.toArray(new int[0][]);
+        totalMem = new long[n];
+        gpus = gpuList.toArray(new Gpu[0][]);
+        freeCpus = new BitSet[n];
+        freeCount = new int[n];
+        freeMem = new long[n];
+        freeGpus = new BitSet[n];
+        index = new HashMap<>(n * 2);
+        for (int i = 0; i < n; i++) {
+            totalMem[i] = mem.get(i);
+            freeCpus[i] = new BitSet(cpuIds[i].length);
+            freeCpus[i].set(0, cpuIds[i].length);
+            freeCount[i] = cpuIds[i].length;
+            freeMem[i] = totalMem[i];
+            freeGpus[i] = new BitSet(gpus[i].length);
+            freeGpus[i].set(0, gpus[i].length);
+            index.put(names[i], i);
+        }
+    }
+
+    private ResourcePool(ResourcePool o) {
+        names = o.names;
+        cpuIds = o.cpuIds;
+        cpuSocket = o.cpuSocket;
+        totalMem = o.totalMem;
+        gpus = o.gpus;
+        index = o.index;
+        int n = names.length;
+        freeCpus = new BitSet[n];
+        freeGpus = new BitSet[n];
+        for (int i = 0; i < n; i++) {
+            freeCpus[i] = (BitSet) o.freeCpus[i].clone();
+            freeGpus[i] = (BitSet) o.freeGpus[i].clone();
+        }
+        freeCount = o.freeCount.clone();
+        freeMem = o.freeMem.clone();
+    }
+
+    public ResourcePool copy() {
+        return new ResourcePool(this);
+    }
+
+    /** Keeps only what is free both here and in {@code other}. */
+    public void retainFree(ResourcePool other) {
+        for (int i = 0; i < names.length; i++) {
+            freeCpus[i].and(other.freeCpus[i]);
+            freeCount[i] = freeCpus[i].cardinality();
+            freeMem[i] = Math.min(freeMem[i], other.freeMem[i]);
+            freeGpus[i].and(other.freeGpus[i]);
+        }
+    }
+
+    public int size() {
+        return names.length;
+    }
+
+    boolean idle(int i) {
+        return freeCount[i] == cpuIds[i].length && freeMem[i] == totalMem[i]
+                && freeGpus[i].cardinality() == gpus[i].length;
+    }
+
+    int freeGpus(int i, String type) {
+        if (type == null) {
+            return freeGpus[i].cardinality();
+        }
+        int c = 0;
+        for (int g = freeGpus[i].nextSetBit(0); g >= 0; g = freeGpus[i].nextSetBit(g + 1)) {
+            if (type.equalsIgnoreCase(gpus[i][g].type())) {
+                c++;
+            }
+        }
+        return c;
+    }
+
+    private int position(int node, int cpuId) {
+        return Arrays.binarySearch(cpuIds[node], cpuId);
+    }
+
+    /** True when every CPU, GPU and MB of the shares is free here (nodes this pool does not know count as busy). */
+    public boolean canTake(List<NodeShare> shares) {
+        for (NodeShare s : shares) {
+            Integer i = index.get(s.node());
+            if (i == null || freeMem[i] < s.memMb()) {
+                return false;
+            }
+            for (int cpu : s.cpuIds()) {
+                int p = position(i, cpu);
+                if (p < 0 || !freeCpus[i].get(p)) {
+                    return false;
+                }
+            }
+            for (int g : s.gpuIds()) {
+                if (g < 0 || g >= gpus[i].length || !freeGpus[i].get(g)) {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
+    public void take(List<NodeShare> shares) {
+        apply(shares, false);
+    }
+
+    public void release(List<NodeShare> shares) {
+        apply(shares, true);
+    }
+
+    private void apply(List<NodeShare> shares, boolean free) {
+        if (free) {
+            releases++;
+        }
+        for (NodeShare s : shares) {
+            Integer i = index.get(s.node());
+            if (i == null) {
+                continue;
+            }
+            for (int cpu : s.cpuIds()) {
+                int p = position(i, cpu);
+                if (p >= 0 && freeCpus[i].get(p) != free) {
+                    freeCpus[i].set(p, free);
+                    freeCount[i] += free ? 1 : -1;
+                }
+            }
+            for (int g : s.gpuIds()) {
+                if (g >= 0 && g < gpus[i].length) {
+                    freeGpus[i].set(g, free);
+                }
+            }
+            freeMem[i] += free ? s.memMb() : -s.memMb();
+        }
+    }
+}
