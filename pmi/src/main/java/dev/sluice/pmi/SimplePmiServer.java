@@ -304,8 +304,10 @@ public final class SimplePmiServer implements AutoCloseable {
                 }
                 case "barrier_in" -> enterBarrier(new Waiter(this, Framing.V1, null, null));
                 case "finalize" -> {
-                    send(PmiWire.v1("finalize_ack"));
+                    // Recorded before the ack: a rank exits as soon as it is acknowledged, and its closing
+                    // connection must not be taken for a rank lost before finalize.
                     finish();
+                    send(PmiWire.v1("finalize_ack"));
                 }
                 case "abort" -> abort(m.getInt("exitcode", 1), m.get("message"));
                 default -> {
@@ -362,8 +364,8 @@ public final class SimplePmiServer implements AutoCloseable {
                 case "info-getnodeattr" -> getNodeAttr(new Waiter(this, Framing.V2, thrid, m.get("key")),
                         "TRUE".equalsIgnoreCase(m.get("wait")));
                 case "finalize" -> {
-                    send(v2(thrid, "finalize-response", "rc", "0"));
                     finish();
+                    send(v2(thrid, "finalize-response", "rc", "0"));
                 }
                 case "abort" -> {
                     String message = m.get("message") != null ? m.get("message") : m.get("msg");
