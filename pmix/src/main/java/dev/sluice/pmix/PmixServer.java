@@ -124,7 +124,9 @@ public final class PmixServer implements AutoCloseable {
     private PmixServer(PmixHost host) {
         this.host = host;
         PmixAbi.verify();
+        PmixStepHelper.phase("ABI verified");
         n = Native.load(arena);
+        PmixStepHelper.phase("libpmix bound");
         try {
             MethodHandles.Lookup l = MethodHandles.lookup();
             opCallback = upcall(l, "onOp", FunctionDescriptor.ofVoid(JAVA_INT, ADDRESS));
@@ -187,6 +189,7 @@ public final class PmixServer implements AutoCloseable {
             info.put("pmix.sys.tmpdir", new Value.Str(tmpdir)); // PMIX_SYSTEM_TMPDIR
             InfoArray array = infoArray(info);
             try {
+                PmixStepHelper.phase("upcalls + info ready");
                 int rc = (int) n.serverInit.invokeExact(module, array.array(), array.size());
                 check(rc, "PMIx_server_init");
             } finally {

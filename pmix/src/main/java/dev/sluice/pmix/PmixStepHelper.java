@@ -32,32 +32,40 @@ public final class PmixStepHelper implements PmixHost, StepChannel.Handler {
     private static final Duration JOIN_TIMEOUT = Duration.ofSeconds(60);
     private static final Duration FINISH_WAIT = Duration.ofSeconds(30);
 
-    private final HelperSpec spec;
+    private volatile HelperSpec spec;
     private final Map<Integer, Process> ranks = new ConcurrentHashMap<>();
     private final AtomicReference<String> endCause = new AtomicReference<>();
     private volatile int abortStatus;
     private volatile boolean ranksDone;
+    private static final boolean TIMING = System.getenv("SLUICE_PMIX_TIMING") != null;
+    private static final long T0 = System.nanoTime();
+    static {
+        phase("main");
+    }
     private StepChannel channel;
     private PmixServer server;
 
-    private PmixStepHelper(HelperSpec spec) {
-        this.spec = spec;
+    private PmixStepHelper() {
     }
 
     public static void main(String[] args) {
-        HelperSpec spec;
-        try {
-            spec = HelperSpec.parse(args);
-        } catch (IllegalArgumentException e) {
-            System.err.println("sluice-pmix: error: " + e.getMessage());
-            System.exit(2);
-            return;
-        }
         int code;
+        String where = "";
         try {
-            code = new PmixStepHelper(spec).run();
+            if (args.length > 0 && args[0].equals("--prestart")) {
+                code = prestarted(args);
+            } else {
+                HelperSpec spec = HelperSpec.parse(args);
+                where = spec.nodeName() + ": ";
+                PmixStepHelper helper = new PmixStepHelper();
+                helper.initServer(spec.nodeName(), spec.workDir());
+                code = helper.run(spec);
+            }
+        } catch (IllegalArgumentException e) {
+            System.err.println("sluice-pmix: error: " + where + e.getMessage());
+            code = 2;
         } catch (Exception | Error e) {
-            System.err.println("sluice-pmix: error: " + spec.nodeName() + ": " + PmixServer.rootCause(e));
+            System.err.println("sluice-pmix: error: " + where + PmixServer.rootCause(e));
             code = 2;
         }
         System.out.flush();
@@ -66,9 +74,44 @@ public final class PmixStepHelper implements PmixHost, StepChannel.Handler {
         Runtime.getRuntime().halt(code);
     }
 
-    int run() throws Exception {
+    /**
+     * Warm mode: {@code --prestart --node-name N --work-dir D} does everything that does not depend on the step
+     * (JVM start, FFM binding, PMIx_server_init: most of a cold helper's time), says {@code sluice-pmix: ready} on
+     * stderr, then reads the step's arguments from stdin as one line, tab-separated, and serves that step. A node
+     * agent keeps one such helper ready per node and starts the next when it hands one a step.
+     */
+    private static int prestarted(String[] args) throws Exception {
+        if (args.length != 5 || !args[1].equals("--node-name") || !args[3].equals("--work-dir")) {
+            throw new IllegalArgumentException("usage: --prestart --node-name NAME --work-dir DIR");
+        }
+        String nodeName = args[2];
+        PmixStepHelper helper = new PmixStepHelper();
+        helper.initServer(nodeName, Path.of(args[4]));
+        System.err.println("sluice-pmix: ready");
+        System.err.flush();
+        String line = new java.io.BufferedReader(new java.io.InputStreamReader(System.in, StandardCharsets.UTF_8)).readLine();
+        if (line == null || line.isBlank()) {
+            return 0; // the agent shut its spare helper down
+        }
+        HelperSpec spec = HelperSpec.parse(line.split("\t"));
+        if (!spec.nodeName().equals(nodeName)) {
+            throw new IllegalArgumentException("this helper serves node " + nodeName + ", the step says node "
+                    + spec.nodeName());
+        }
+        return helper.run(spec);
+    }
+
+    private void initServer(String nodeName, Path workDir) throws IOException {
+        Path serverTmp = Files.createDirectories(workDir.resolve("pmix"));
+        // Ranks of another user cannot read root's shared-memory store: OpenPMIx's ds21 with the hash fallback can.
+        // Set for every step because a prestarted server does not know its step's user yet.
+        server = PmixServer.start(this, nodeName, serverTmp.toString(), Map.of("PMIX_MCA_gds", "ds21,hash"));
+        phase("PMIx_server_init");
+    }
+
+    int run(HelperSpec step) throws Exception {
+        this.spec = step;
         Path work = Files.createDirectories(spec.workDir());
-        Path serverTmp = Files.createDirectories(work.resolve("pmix"));
         Path rankTmp = Files.createDirectories(work.resolve("tmp"));
         Path vader = Files.createDirectories(work.resolve("shm"));
         String secret = System.getenv().getOrDefault(HelperSpec.SECRET_ENV, "");
@@ -82,15 +125,10 @@ public final class PmixStepHelper implements PmixHost, StepChannel.Handler {
         } else {
             channel = StepChannel.join(spec.channel(), spec.nodeIndex(), nodes, secret, JOIN_TIMEOUT, this);
         }
-
-        Map<String, String> pmixEnv = new LinkedHashMap<>();
-        if (spec.uid() != 0) {
-            // Ranks of another user cannot read root's shared-memory store: OpenPMIx's ds21 with hash fallback can.
-            pmixEnv.put("PMIX_MCA_gds", "ds21,hash");
-        }
-        server = PmixServer.start(this, spec.nodeName(), serverTmp.toString(), pmixEnv);
+        phase("channel ready");
         List<Integer> local = spec.layout().localRanks(spec.nodeIndex());
         server.registerNamespace(spec.namespace(), local.size(), jobInfo(rankTmp));
+        phase("namespace registered");
 
         Map<String, String> common = slurmEnv(rankTmp, vader);
         for (int rank : local) {
@@ -119,8 +157,10 @@ public final class PmixStepHelper implements PmixHost, StepChannel.Handler {
         if (endCause.get() != null) {
             killRanks();
         }
+        phase("ranks started");
         CompletableFuture.allOf(waits.toArray(CompletableFuture[]::new)).join();
         ranksDone = true;
+        phase("ranks ended");
         for (int rank : local) {
             Process p = ranks.get(rank);
             if (p != null) {
@@ -130,7 +170,15 @@ public final class PmixStepHelper implements PmixHost, StepChannel.Handler {
         channel.finish(FINISH_WAIT);
         server.deregisterNamespace(spec.namespace());
         report(exits);
+        phase("done");
         return exitCode(exits);
+    }
+
+    /** With SLUICE_PMIX_TIMING set, where the helper's time goes (for pmix/bench). */
+    static void phase(String what) {
+        if (TIMING) {
+            System.err.printf("sluice-pmix: timing: %-22s %6.1f ms since main%n", what, (System.nanoTime() - T0) / 1e6);
+        }
     }
 
     private Map<String, PmixServer.Value> jobInfo(Path rankTmp) {

@@ -75,12 +75,28 @@ final class OpenMpi {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "--enable-native-access=ALL-UNNAMED", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC",
                 "-cp", System.getProperty("java.class.path"), PmixStepHelper.class.getName()));
-        cmd.addAll(spec.toArgs());
+        if (spec != null) {
+            cmd.addAll(spec.toArgs());
+        }
+        return cmd;
+    }
+
+    static List<String> prestartCommand(String nodeName, Path workDir) {
+        List<String> cmd = new ArrayList<>(helperCommand(null));
+        cmd.addAll(List.of("--prestart", "--node-name", nodeName, "--work-dir", workDir.toString()));
         return cmd;
     }
 
     /** Starts one helper per node on this host (distinct work dirs, node 0's channel on a loopback port). */
     static Step start(Path dir, String job, StepLayout layout, List<String> program) throws Exception {
+        return start(dir, job, layout, program, false);
+    }
+
+    /**
+     * Like {@link #start}, but as a node agent with warm helpers would: each helper is prestarted for its node,
+     * and the step's arguments reach it on stdin once it said it is ready.
+     */
+    static Step start(Path dir, String job, StepLayout layout, List<String> program, boolean prestarted) throws Exception {
         Step step = new Step();
         List<String> names = new ArrayList<>();
         for (int n = 0; n < layout.nodeCount(); n++) {
@@ -97,12 +113,23 @@ final class OpenMpi {
             Path status = dir.resolve("status-" + job + "-" + n);
             HelperSpec spec = new HelperSpec(job, 0, names, layout, n, channel, uid, gid, dir.resolve("work-" + job + "-" + n),
                     n == 0 ? addressFile : null, status, program);
-            ProcessBuilder pb = new ProcessBuilder(helperCommand(spec));
+            ProcessBuilder pb = new ProcessBuilder(prestarted
+                    ? prestartCommand(spec.nodeName(), dir.resolve("warm-" + job + "-" + n)) : helperCommand(spec));
             pb.environment().put(HelperSpec.SECRET_ENV, "secret-" + job);
             Process p = pb.start();
             step.helpers.add(p);
             step.outs.add(readAll(p.getInputStream()));
-            step.errs.add(readAll(p.getErrorStream()));
+            if (prestarted) {
+                java.io.BufferedReader err = new java.io.BufferedReader(
+                        new java.io.InputStreamReader(p.getErrorStream(), StandardCharsets.UTF_8));
+                String first = err.readLine();
+                assertThat(first).isEqualTo("sluice-pmix: ready");
+                step.errs.add(readAll(p.getErrorStream()));
+                p.getOutputStream().write((String.join("\t", spec.toArgs()) + "\n").getBytes(StandardCharsets.UTF_8));
+                p.getOutputStream().close();
+            } else {
+                step.errs.add(readAll(p.getErrorStream()));
+            }
             step.statusFiles.add(status);
         }
         return step;

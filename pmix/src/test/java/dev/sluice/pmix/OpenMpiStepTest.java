@@ -49,6 +49,15 @@ class OpenMpiStepTest {
     }
 
     @Test
+    void prestartedHelpersServeAStepHandedToThemOnStdin() throws Exception {
+        List<OpenMpi.Outcome> out = OpenMpi.start(dir, "105", StepLayout.block("x", 2, 2), List.of(ring.toString()), true)
+                .await(120);
+        assertThat(out).allSatisfy(o -> assertThat(o.exit()).as(o.stderr()).isZero());
+        assertThat(out.get(0).stdout()).contains("rank 0 of 4 on ", "node node00: ring got 3 from 3, allreduce sum 6");
+        assertThat(out.get(1).stdout()).contains("rank 3 of 4 on ", "node node01: ring got 2 from 2, allreduce sum 6");
+    }
+
+    @Test
     void eightRanksAcrossFourNodesCyclic() throws Exception {
         List<OpenMpi.Outcome> out = OpenMpi.start(dir, "103", StepLayout.cyclic("x", 4, 8), List.of(ring.toString())).await(180);
         assertThat(out).allSatisfy(o -> assertThat(o.exit()).as(o.stderr()).isZero());
