@@ -1,5 +1,6 @@
 package dev.sluice.accounting.sacct;
 
+import dev.sluice.accounting.billing.TresBilling;
 import dev.sluice.accounting.history.JobRow;
 import dev.sluice.accounting.history.StepRow;
 import dev.sluice.accounting.sacct.SacctRecord.SacctStep;
@@ -19,6 +20,11 @@ public final class SacctReport {
     }
 
     public static SacctRecord record(JobRow j, List<StepRow> stepRows, Instant now) {
+        return record(j, stepRows, now, TresBilling.CPUS);
+    }
+
+    /** As sacct shows it; ReqTRES and AllocTRES carry billing= with the partition's TRESBillingWeights. */
+    public static SacctRecord record(JobRow j, List<StepRow> stepRows, Instant now, TresBilling billing) {
         List<SacctStep> steps = steps(j.jobId, stepRows, now);
         long user = 0;
         long system = 0;
@@ -40,11 +46,20 @@ public final class SacctReport {
                 j.startTime, j.endTime, elapsed(j.startTime, j.endTime, now), j.timeLimitMinutes,
                 nodeList == null ? "None assigned" : nodeList,
                 j.reqMemMb, maxRss, user + system, user, system, j.workDir,
-                tres(j.reqCpus == null ? 0 : j.reqCpus, j.reqMemMb, j.reqNodes == null ? 1 : j.reqNodes,
+                billed(billing, j.reqCpus == null ? 0 : j.reqCpus, j.reqMemMb, j.reqNodes == null ? 1 : j.reqNodes,
                         j.reqGpus == null ? 0 : j.reqGpus),
-                j.allocTime == null ? null : tres(j.allocCpus, j.allocMemMb, j.allocNodes,
+                j.allocTime == null ? null : billed(billing, j.allocCpus, j.allocMemMb, j.allocNodes,
                         j.allocGpus == null ? 0 : j.allocGpus),
                 steps);
+    }
+
+    /** Slurm's TRES string with billing first, as sacct sorts it: {@code billing=16,cpu=16,mem=60G,node=1}. */
+    public static String billed(TresBilling billing, Integer cpus, Long memMb, Integer nodes, int gpus) {
+        int c = cpus == null ? 0 : cpus;
+        int n = nodes == null ? 1 : nodes;
+        long bill = billing.billingCount(new TresBilling.Alloc(c, memMb == null ? 0 : memMb, n,
+                gpus > 0 ? java.util.Map.of("gpu", gpus) : java.util.Map.of()));
+        return "billing=" + bill + "," + tres(c, memMb, n, gpus);
     }
 
     /** Slurm's TRES string: {@code cpu=2,mem=1G,node=1,gres/gpu=4}. */

@@ -1,5 +1,6 @@
 package dev.sluice.accounting.sacct;
 
+import dev.sluice.accounting.billing.BillingConfig;
 import dev.sluice.accounting.history.JobRow;
 import dev.sluice.accounting.history.StepRow;
 import io.smallrye.mutiny.Uni;
@@ -19,6 +20,8 @@ import java.util.Map;
 public class SacctService {
     @Inject
     Mutiny.SessionFactory sessions;
+    @Inject
+    BillingConfig billing;
 
     public Uni<List<SacctRecord>> find(SacctQuery q, Instant now) {
         StringBuilder hql = new StringBuilder("from JobRow j where j.submitTime is not null");
@@ -63,19 +66,21 @@ public class SacctService {
                 return s.createSelectionQuery("from StepRow s where s.jobId in :ids", StepRow.class)
                         .setParameter("ids", ids)
                         .getResultList()
-                        .map(steps -> assemble(jobs, steps, now));
+                        .map(steps -> assemble(jobs, steps, now, billing));
             });
         });
     }
 
-    private static List<SacctRecord> assemble(List<JobRow> jobs, List<StepRow> steps, Instant now) {
+    private static List<SacctRecord> assemble(List<JobRow> jobs, List<StepRow> steps, Instant now,
+                                              BillingConfig billing) {
         Map<Long, List<StepRow>> byJob = new HashMap<>();
         for (StepRow s : steps) {
             byJob.computeIfAbsent(s.jobId, k -> new ArrayList<>()).add(s);
         }
         List<SacctRecord> out = new ArrayList<>(jobs.size());
         for (JobRow j : jobs) {
-            out.add(SacctReport.record(j, byJob.getOrDefault(j.jobId, List.of()), now));
+            out.add(SacctReport.record(j, byJob.getOrDefault(j.jobId, List.of()), now,
+                    billing.forPartition(j.partitionName)));
         }
         return out;
     }

@@ -56,8 +56,9 @@ class SacctHistoryTest {
         assertThat(json.getString("[0].start")).isEqualTo(start.toString());
         assertThat(json.getString("[0].end")).isEqualTo(end.toString());
         assertThat(json.getString("[0].submit")).isEqualTo(submit.toString());
-        assertThat(json.getString("[0].reqTres")).isEqualTo("cpu=2,mem=1G,node=1");
-        assertThat(json.getString("[0].allocTres")).isEqualTo("cpu=2,mem=1G,node=1");
+        assertThat(json.getString("[0].reqTres")).isEqualTo("billing=6,cpu=2,mem=1G,node=1");
+        // partition cpu bills CPU=1.0,Mem=4G: 2 CPUs + 1 GiB x 4
+        assertThat(json.getString("[0].allocTres")).isEqualTo("billing=6,cpu=2,mem=1G,node=1");
         assertThat(json.getInt("[0].timelimitMinutes")).isEqualTo(60);
         assertThat(json.getLong("[0].totalCpuMs")).isEqualTo(1750);
         assertThat(json.getLong("[0].maxRssKb")).isEqualTo(20480);
