@@ -18,6 +18,7 @@ import dev.sluice.contracts.step.StepStarted;
 import dev.sluice.infra.SluiceTestInfra;
 import dev.sluice.nodeagent.discovery.CpuList;
 import dev.sluice.nodeagent.kafka.CommandPartition;
+import dev.sluice.nodeagent.launch.TestSettings;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.junit.QuarkusTest;
@@ -46,6 +47,7 @@ import static org.hamcrest.Matchers.equalTo;
 @QuarkusTestResource(value = SluiceTestInfra.class, restrictToAnnotatedClass = false,
         initArgs = @ResourceArg(name = "postgres", value = "false"))
 @QuarkusTestResource(value = StateDirResource.class, restrictToAnnotatedClass = false)
+@QuarkusTestResource(value = FakeGpuResource.class, restrictToAnnotatedClass = false)
 class NodeAgentTest {
     static final String NODE = "tnode1";
     static final Duration LIMIT = Duration.ofSeconds(60);
@@ -56,6 +58,11 @@ class NodeAgentTest {
 
     @TempDir
     Path workDir;
+
+    @org.junit.jupiter.api.BeforeEach
+    void openWorkDir() throws java.io.IOException {
+        TestSettings.openToAll(workDir);
+    }
 
     @BeforeAll
     static void connect() {
@@ -77,6 +84,7 @@ class NodeAgentTest {
         assertThat(reg.cpus()).isEqualTo(online.size());
         assertThat(reg.sockets() * reg.coresPerSocket() * reg.threadsPerCore()).isEqualTo(online.size());
         assertThat(reg.realMemoryMb()).isGreaterThan(0);
+        assertThat(reg.gres()).containsExactly("gpu:h100:4");
         assertThat(reg.address()).endsWith(":" + io.restassured.RestAssured.port);
         NodeHeartbeat hb = log.await(NodeHeartbeat.class, h -> h.node().equals(NODE), LIMIT);
         assertThat(hb.bootId()).isEqualTo(reg.bootId());
@@ -131,7 +139,7 @@ class NodeAgentTest {
         launch(id2, spec("patt", "#!/bin/sh\necho out\necho err >&2\n", "%x.%j.%u.%N.out", "%x-%j-100%%.err",
                 Map.of()));
         assertThat(finished(id2).state()).isEqualTo(JobState.COMPLETED);
-        assertThat(TestFiles.read(workDir.resolve("patt." + id2 + ".alice." + NODE + ".out"))).isEqualTo("out\n");
+        assertThat(TestFiles.read(workDir.resolve("patt." + id2 + ".nobody." + NODE + ".out"))).isEqualTo("out\n");
         assertThat(TestFiles.read(workDir.resolve("patt-" + id2 + "-100%.err"))).isEqualTo("err\n");
     }
 
@@ -160,7 +168,7 @@ class NodeAgentTest {
         launch(id2, spec("badout", "#!/bin/sh\necho hi\n", "no-such-dir/x.out", null, Map.of()));
         StepFinished end2 = finished(id2);
         assertThat(end2.state()).isEqualTo(JobState.FAILED);
-        assertThat(end2.detail()).isEqualTo("launch failed: cannot open output file "
+        assertThat(end2.detail()).isEqualTo("launch failed: cannot open stdout file "
                 + workDir.resolve("no-such-dir/x.out") + ": No such file or directory");
     }
 
@@ -227,7 +235,7 @@ class NodeAgentTest {
     @Test
     void repeatedLaunchRunsOnceAndOtherNodesCommandsAreIgnored() {
         long dup = IDS.incrementAndGet();
-        LaunchRequested launch = new LaunchRequested(NODE, dup, Instant.now(), new Owner("alice", 1000, 1000),
+        LaunchRequested launch = new LaunchRequested(NODE, dup, Instant.now(), TestSettings.NOBODY,
                 spec("dup", "#!/bin/sh\necho ran >> runs.txt\n", null, null, Map.of()), List.of(), 0, null);
         send(launch);
         send(launch);
@@ -235,7 +243,7 @@ class NodeAgentTest {
         // a node whose key lands on this node's partition, so the agent sees its records and must skip them
         String other = otherNodeOnMyPartition();
         long foreign = IDS.incrementAndGet();
-        send(new LaunchRequested(other, foreign, Instant.now(), new Owner("alice", 1000, 1000),
+        send(new LaunchRequested(other, foreign, Instant.now(), TestSettings.NOBODY,
                 spec("foreign", "#!/bin/sh\ntouch foreign-ran\n", null, null, Map.of()), List.of(), 0, null));
 
         // commands of one node are handled in order: once this one has ended, the ones above were handled
@@ -249,6 +257,165 @@ class NodeAgentTest {
         assertThat(log.all(StepFinished.class).stream().filter(s -> s.jobId() == dup)).hasSize(1);
         assertThat(workDir.resolve("foreign-ran")).doesNotExist();
         assertThat(log.all(StepStarted.class).stream().filter(s -> s.jobId() == foreign)).isEmpty();
+    }
+
+    // ------------------------------------------------------------------ user, cgroups, binding
+
+    @Test
+    void jobRunsAsItsUserAndItsOutputBelongsToThem() throws Exception {
+        long id = IDS.incrementAndGet();
+        launch(id, spec("whoami", "#!/bin/sh\nid -u\nid -g\ntouch made-by-job\n", "who.out", null, Map.of()));
+        assertThat(finished(id).state()).isEqualTo(JobState.COMPLETED);
+        assertThat(TestFiles.read(workDir.resolve("who.out"))).isEqualTo("65534\n65534\n");
+        assertThat(Files.getAttribute(workDir.resolve("who.out"), "unix:uid")).isEqualTo(65534);
+        assertThat(Files.getAttribute(workDir.resolve("made-by-job"), "unix:uid")).isEqualTo(65534);
+    }
+
+    @Test
+    void jobThatCannotWriteItsOutputFailsAsItsUserWould() throws Exception {
+        Path closed = Files.createDirectory(workDir.resolve("root-only"));
+        Files.setPosixFilePermissions(closed, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        long id = IDS.incrementAndGet();
+        launch(id, spec("denied", "#!/bin/sh\necho hi\n", "root-only/x.out", null, Map.of()));
+        StepFinished end = finished(id);
+        assertThat(end.state()).isEqualTo(JobState.FAILED);
+        assertThat(end.detail()).isEqualTo("launch failed: cannot open stdout file " + closed.resolve("x.out")
+                + ": Permission denied");
+        assertThat(closed.resolve("x.out")).doesNotExist();
+    }
+
+    @Test
+    void memoryLimitExceededEndsOutOfMemory() {
+        long id = IDS.incrementAndGet();
+        // --mem=100M, a task that wants 500 MB
+        send(new LaunchRequested(NODE, id, Instant.now(), TestSettings.NOBODY,
+                spec("hog", "#!/bin/sh\necho start\nperl -e '$x = \"a\" x (500 * 1024 * 1024); print \"survived\\n\"'\n",
+                        "hog.out", null, Map.of()),
+                List.of(new NodeAllocation(NODE, 1, List.of(0), 100, List.of())), 5, "sluice"));
+        StepFinished end = finished(id);
+        assertThat(end.state()).isEqualTo(JobState.OUT_OF_MEMORY);
+        assertThat(end.detail()).contains("memory limit");
+        assertThat(TestFiles.read(workDir.resolve("hog.out"))).startsWith("start\n").doesNotContain("survived");
+    }
+
+    @Test
+    void jobWithinItsMemoryLimitCompletes() {
+        long id = IDS.incrementAndGet();
+        send(new LaunchRequested(NODE, id, Instant.now(), TestSettings.NOBODY,
+                spec("small", "#!/bin/sh\nperl -e '$x = \"a\" x (20 * 1024 * 1024); print length($x), \"\\n\"'\n",
+                        "small.out", null, Map.of()),
+                List.of(new NodeAllocation(NODE, 1, List.of(0), 100, List.of())), 5, "sluice"));
+        StepFinished end = finished(id);
+        assertThat(end.state()).isEqualTo(JobState.COMPLETED);
+        // rusage of the tree sluice-stepd waited for: the perl that held 20 MB
+        assertThat(end.usage().maxRssKb()).isGreaterThan(20 * 1024);
+    }
+
+    @Test
+    void eachJobSeesOnlyItsOwnCpu() throws Exception {
+        List<Integer> online = TestSettings.onlineCpus();
+        org.junit.jupiter.api.Assumptions.assumeTrue(online.size() >= 2,
+                "needs a host with two CPUs to give two jobs different ones (has " + online + ")");
+        String script = "#!/bin/sh\nnproc\ngrep Cpus_allowed_list /proc/self/status\n"
+                + "while [ ! -e go ]; do sleep 0.05; done\n";
+        long a = IDS.incrementAndGet();
+        long b = IDS.incrementAndGet();
+        for (long[] job : new long[][]{{a, online.get(0)}, {b, online.get(1)}}) {
+            send(new LaunchRequested(NODE, job[0], Instant.now(), TestSettings.NOBODY,
+                    spec("onecpu", script, "cpu-" + job[0] + ".out", null, Map.of()),
+                    List.of(new NodeAllocation(NODE, 1, List.of((int) job[1]), 0, List.of())), 5, "sluice"));
+        }
+        // both run at the same time
+        TestFiles.await("both jobs running", LIMIT, () -> Files.exists(workDir.resolve("cpu-" + b + ".out"))
+                && TestFiles.read(workDir.resolve("cpu-" + b + ".out")).contains("Cpus_allowed_list")
+                && TestFiles.read(workDir.resolve("cpu-" + a + ".out")).contains("Cpus_allowed_list")
+                ? Optional.of(true) : Optional.empty());
+        Path cpuset = Path.of("/sys/fs/cgroup/cpuset/sluice/" + NODE + "/job_" + a + "/cpuset.cpus");
+        if (Files.exists(Path.of("/sys/fs/cgroup/cpuset/cpuset.cpus"))) {
+            assertThat(TestFiles.read(cpuset).trim()).isEqualTo(online.get(0).toString());
+        }
+        Files.createFile(workDir.resolve("go"));
+        assertThat(finished(a).state()).isEqualTo(JobState.COMPLETED);
+        assertThat(finished(b).state()).isEqualTo(JobState.COMPLETED);
+        assertThat(TestFiles.read(workDir.resolve("cpu-" + a + ".out")).lines().toList())
+                .containsExactly("1", "Cpus_allowed_list:\t" + online.get(0));
+        assertThat(TestFiles.read(workDir.resolve("cpu-" + b + ".out")).lines().toList())
+                .containsExactly("1", "Cpus_allowed_list:\t" + online.get(1));
+        // the job's cgroups are gone once it has been reported
+        TestFiles.await("cgroup removed", LIMIT, () -> Files.exists(cpuset.getParent())
+                ? Optional.empty() : Optional.of(true));
+    }
+
+    @Test
+    void twoOfFourGpusAreVisibleAndTheOthersRefused() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.exists(Path.of("/sys/fs/cgroup/devices/cgroup.procs")),
+                "needs the cgroup v1 devices controller at /sys/fs/cgroup/devices");
+        long id = IDS.incrementAndGet();
+        Path gpus = FakeGpuResource.dir;
+        String script = "#!/bin/sh\necho CUDA_VISIBLE_DEVICES=$CUDA_VISIBLE_DEVICES\necho SLURM_JOB_GPUS=$SLURM_JOB_GPUS\n"
+                + "echo GPU_DEVICE_ORDINAL=$GPU_DEVICE_ORDINAL\n"
+                + "for i in 0 1 2 3; do cat " + gpus + "/nvidia$i 2>&1 | sed \"s|.*: |$i: |\"; done\n";
+        send(new LaunchRequested(NODE, id, Instant.now(), TestSettings.NOBODY,
+                spec("gpus", script, "gpus.out", null, Map.of()),
+                List.of(new NodeAllocation(NODE, 1, List.of(0), 0, List.of(1, 3))), 5, "sluice"));
+        assertThat(finished(id).state()).isEqualTo(JobState.COMPLETED);
+        // the devices cgroup hides GPUs 0 and 2, so CUDA numbers the job's two GPUs 0 and 1, as under Slurm
+        assertThat(TestFiles.read(workDir.resolve("gpus.out")).lines().toList()).containsExactly(
+                "CUDA_VISIBLE_DEVICES=0,1", "SLURM_JOB_GPUS=1,3", "GPU_DEVICE_ORDINAL=0,1",
+                "0: Operation not permitted", "1: No such device or address",
+                "2: Operation not permitted", "3: No such device or address");
+    }
+
+    @Test
+    void gpuThatTheNodeDoesNotHaveFailsTheLaunch() {
+        long id = IDS.incrementAndGet();
+        send(new LaunchRequested(NODE, id, Instant.now(), TestSettings.NOBODY,
+                spec("gpu9", "#!/bin/sh\ntrue\n", null, null, Map.of()),
+                List.of(new NodeAllocation(NODE, 1, List.of(0), 0, List.of(9))), 5, "sluice"));
+        StepFinished end = finished(id);
+        assertThat(end.state()).isEqualTo(JobState.FAILED);
+        assertThat(end.detail()).isEqualTo("launch failed: GPU 9 is not on node " + NODE + " (it has 4)");
+    }
+
+    @Test
+    void taskIgnoringSigtermIsKilledAfterKillWait() {
+        long id = IDS.incrementAndGet();
+        String marker = "600.0" + ThreadLocalRandom.current().nextLong(100_000_000L, 999_999_999L);
+        // an ignored signal stays ignored across fork and exec: the sleep ignores SIGTERM too
+        launch(id, spec("stubborn", "#!/bin/sh\ntrap '' TERM\necho ready\nsleep " + marker + "\necho after\n",
+                "stubborn.out", null, Map.of()));
+        TestFiles.await("the job ready", LIMIT, () -> Files.exists(workDir.resolve("stubborn.out"))
+                && TestFiles.read(workDir.resolve("stubborn.out")).contains("ready")
+                && !TestFiles.processesMentioning(marker).isEmpty() ? Optional.of(true) : Optional.empty());
+        send(new SignalRequested(NODE, id, Instant.now(), "CANCELLED", 2));
+        StepFinished end = finished(id);
+        assertThat(end.state()).isEqualTo(JobState.CANCELLED);
+        // SIGTERM changed nothing; SIGKILL after KillWait ended it
+        assertThat(end.exitCode() + ":" + end.signal()).isEqualTo("0:9");
+        assertThat(TestFiles.read(workDir.resolve("stubborn.out"))).doesNotContain("after");
+        TestFiles.await("no process of the job left", LIMIT,
+                () -> TestFiles.processesMentioning(marker).isEmpty() ? Optional.of(true) : Optional.empty());
+    }
+
+    @Test
+    void ulimitSetInTheScriptIsInheritedByWhatItStarts() throws Exception {
+        long hard = TestFiles.hardMemlockKb();
+        long id = IDS.incrementAndGet();
+        // a limit below the hard one is always allowed: the script lowers it, its children see it
+        launch(id, spec("ulimit", "#!/bin/bash\nulimit -l " + Math.min(hard, 64) + "\nsh -c 'ulimit -l'\n",
+                "ulimit.out", null, Map.of()));
+        assertThat(finished(id).state()).isEqualTo(JobState.COMPLETED);
+        assertThat(TestFiles.read(workDir.resolve("ulimit.out"))).isEqualTo(Math.min(hard, 64) + "\n");
+
+        org.junit.jupiter.api.Assumptions.assumeTrue(hard < 0,
+                "ulimit -l unlimited needs an unlimited hard memlock limit for jobs; this host's is " + hard
+                        + " KiB and root lacks CAP_SYS_RESOURCE to raise it (set sluice.node.rlimits=memlock=unlimited "
+                        + "on an agent that has it)");
+        long id2 = IDS.incrementAndGet();
+        launch(id2, spec("unlimited", "#!/bin/bash\nulimit -l unlimited && sh -c 'ulimit -l'\n", "unl.out", null,
+                Map.of()));
+        assertThat(finished(id2).state()).isEqualTo(JobState.COMPLETED);
+        assertThat(TestFiles.read(workDir.resolve("unl.out"))).isEqualTo("unlimited\n");
     }
 
     private static String otherNodeOnMyPartition() {
@@ -272,7 +439,7 @@ class NodeAgentTest {
     private void launch(long id, JobSpec spec, String workDir) {
         JobSpec s = new JobSpec(spec.name(), spec.partition(), spec.account(), spec.qos(), spec.script(), workDir,
                 spec.stdout(), spec.stderr(), spec.env(), spec.resources(), spec.timeLimitMinutes());
-        send(new LaunchRequested(NODE, id, Instant.now(), new Owner("alice", 1000, 1000), s,
+        send(new LaunchRequested(NODE, id, Instant.now(), TestSettings.NOBODY, s,
                 List.of(new NodeAllocation(NODE, 1, List.of(0), 100, List.of())), 5, "sluice"));
     }
 

@@ -70,4 +70,15 @@ final class TestFiles {
             throw new AssertionError("Cannot read " + p + ": " + e);
         }
     }
+
+    /** The hard "max locked memory" limit of this JVM (what jobs inherit) in KiB, -1 when unlimited. */
+    static long hardMemlockKb() throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc/self/limits"))) {
+            if (line.startsWith("Max locked memory")) {
+                String hard = line.substring(26).trim().split("\\s+")[1];
+                return hard.equals("unlimited") ? -1 : Long.parseLong(hard) / 1024;
+            }
+        }
+        return -1;
+    }
 }

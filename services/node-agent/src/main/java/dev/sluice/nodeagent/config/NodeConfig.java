@@ -4,6 +4,7 @@ import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -34,4 +35,38 @@ public interface NodeConfig {
     /** How often running jobs are sampled for usage and checked for their end. */
     @WithDefault("500ms")
     Duration monitorInterval();
+
+    /** {@code auto} (v2 if {@code <cgroup-root>/cgroup.controllers} exists, else v1, else none), v1, v2, none. */
+    @WithDefault("auto")
+    String cgroupMode();
+
+    /** Where cgroups are mounted: the v2 mount, or the folder holding one mount per v1 controller. */
+    @WithDefault("/sys/fs/cgroup")
+    String cgroupRoot();
+
+    /** Most processes and threads one job may have (pids controller); 0 = no limit. */
+    @WithDefault("0")
+    long pidsMax();
+
+    /** GPUs as Slurm's typed GRES names them, e.g. {@code gpu:h100:4}; default: what nvidia-smi finds. */
+    Optional<String> gres();
+
+    /** The GPUs' device files in index order: {@code /dev/nvidia[0-3]} or a comma-separated list. */
+    Optional<String> gresFiles();
+
+    /** CPUs near the GPUs, as in {@code 0-7} (Slurm gres.conf Cores=). */
+    Optional<String> gresCores();
+
+    /** The nvidia-smi to ask when {@code gres} is not set. */
+    @WithDefault("nvidia-smi")
+    String nvidiaSmi();
+
+    /**
+     * Resource limits every task starts with, in sluice-stepd syntax: {@code memlock=unlimited,nofile=65536}.
+     * Raising a hard limit needs the agent to hold CAP_SYS_RESOURCE.
+     */
+    Optional<List<String>> rlimits();
+
+    /** The sluice-stepd binary; default: the one in the launcher jar. */
+    Optional<String> launcher();
 }

@@ -12,7 +12,11 @@ import dev.sluice.contracts.node.NodeRegistered;
 import dev.sluice.contracts.node.SignalRequested;
 import dev.sluice.contracts.step.StepFinished;
 import dev.sluice.contracts.step.StepStarted;
+import dev.sluice.launcher.StepLaunch;
+import dev.sluice.launcher.StepLauncher;
+import dev.sluice.nodeagent.cgroup.CgroupDriver;
 import dev.sluice.nodeagent.config.NodeConfig;
+import dev.sluice.nodeagent.discovery.Gpus;
 import dev.sluice.nodeagent.discovery.NodeHardware;
 import dev.sluice.nodeagent.launch.JobSupervisor;
 import dev.sluice.nodeagent.launch.StepEventSink;
@@ -63,6 +67,8 @@ public class NodeAgent implements StepEventSink {
     private String source;
     private String bootId;
     private NodeHardware hardware;
+    private Gpus gpus = Gpus.NONE;
+    private CgroupDriver cgroups;
     private Path stateDir;
     private KafkaProducer<String, byte[]> producer;
     private JobSupervisor supervisor;
@@ -94,7 +100,15 @@ public class NodeAgent implements StepEventSink {
 
         TopicSetup.ensureTopics(bootstrapServers, (short) 1);
         producer = new KafkaProducer<>(KafkaSettings.producer(bootstrapServers, "sluice-node-" + name));
-        supervisor = new JobSupervisor(name, clusterName, stateDir, config.killWait(), this, System.getenv());
+        gpus = Gpus.discover(config.gres(), config.gresFiles(), config.gresCores(), config.nvidiaSmi());
+        cgroups = CgroupDriver.of(config.cgroupMode(), Path.of(config.cgroupRoot()));
+        StepLauncher launcher = config.launcher().map(p -> new StepLauncher(Path.of(p))).orElseGet(StepLauncher::locate);
+        List<StepLaunch.Rlimit> rlimits = config.rlimits().orElse(List.of()).stream().map(String::trim)
+                .filter(r -> !r.isEmpty()).map(StepLaunch.Rlimit::parse).toList();
+        supervisor = new JobSupervisor(new JobSupervisor.Settings(name, clusterName, stateDir, config.killWait(),
+                System.getenv(), launcher, cgroups, hardware.cpuIds(), config.pidsMax(), gpus, rlimits), this);
+        LOG.infof("Node %s: cgroup %s under %s, GPUs %s (%s), launcher %s", name, cgroups.version(),
+                config.cgroupRoot(), gpus.gres(), gpus.source(), launcher.binary());
         List<Long> adopted = supervisor.recover();
         // the HTTP server's real port (random in tests) is only known once it listens, after this event
         startThread = new Thread(() -> registerAndServe(adopted), "sluice-node-start");
@@ -125,7 +139,7 @@ public class NodeAgent implements StepEventSink {
                 send(new NodeRegistered(name, bootId, Instant.now(), hardware.hostname(),
                         hardware.hostname() + ":" + port, hardware.cpuIds().size(), hardware.sockets(),
                         hardware.coresPerSocket(), hardware.threadsPerCore(), hardware.cpuIds(), hardware.memoryMb(),
-                        List.of(), List.of(), adopted), null);
+                        gpus.gres(), List.of(), adopted), null);
                 break;
             } catch (RuntimeException e) {
                 LOG.warnf("Node registration failed, retrying: %s", e.getMessage());
@@ -192,6 +206,14 @@ public class NodeAgent implements StepEventSink {
         return hardware;
     }
 
+    public Gpus gpus() {
+        return gpus;
+    }
+
+    public String cgroupVersion() {
+        return cgroups == null ? "none" : cgroups.version();
+    }
+
     public List<Long> runningJobs() {
         return supervisor == null ? List.of() : supervisor.runningJobs();
     }
@@ -244,12 +266,17 @@ public class NodeAgent implements StepEventSink {
             LOG.infof("Reading commands for %s from %s", name, mine);
             while (!stopping) {
                 var records = consumer.poll(Duration.ofSeconds(1));
+                long next = -1;
                 for (ConsumerRecord<String, byte[]> r : records) {
                     if (name.equals(r.key())) {
                         handle(r);
                     }
-                    // committed per record: a command is done once handled, and handling is idempotent anyway
-                    consumer.commitSync(Map.of(mine, new OffsetAndMetadata(r.offset() + 1)));
+                    next = r.offset() + 1;
+                }
+                // committed per batch: a crash mid-batch replays a few commands, and a replayed launch or signal
+                // changes nothing (the job directory is the "seen it" mark)
+                if (next >= 0) {
+                    consumer.commitSync(Map.of(mine, new OffsetAndMetadata(next)));
                 }
             }
         } catch (WakeupException e) {

@@ -2,6 +2,7 @@ package dev.sluice.nodeagent.launch;
 
 import dev.sluice.contracts.cloudevents.Json;
 import dev.sluice.contracts.node.LaunchRequested;
+import dev.sluice.launcher.StepStatus;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -19,15 +20,22 @@ import java.util.Optional;
 public record JobDir(long jobId, Path path) {
     static final String LAUNCH = "launch.json";
     static final String SCRIPT = "script";
+    /** sluice-stepd's pid and start ticks, written by the agent as soon as it started it. */
     static final String WRAPPER_PID = "wrapper.pid";
+    /** sluice-stepd's own stdout/stderr: its messages before the job's output files were open. */
+    static final String STEPD_LOG = "stepd.log";
     static final String SCRIPT_PID = "script.pid";
     static final String STATUS = "status";
     static final String END_REASON = "end-reason";
     static final String STDERR_PATH = "stderr.path";
     static final String REPORTED = "reported";
 
-    /** What the wrapper wrote when the script ended. */
-    public record ExitStatus(int exitCode, int signal, long cpuUserMs, long cpuSystemMs, Instant time) {
+    /**
+     * What sluice-stepd wrote when the script ended: exit code, signal, the CPU time and peak RSS of the process
+     * tree it waited for; {@code error} when the step could not be set up (then nothing ran).
+     */
+    public record ExitStatus(int exitCode, int signal, long cpuUserMs, long cpuSystemMs, long maxRssKb, String error,
+                             Instant time) {
     }
 
     public Path file(String name) {
@@ -60,7 +68,7 @@ public record JobDir(long jobId, Path path) {
         }
     }
 
-    /** The wrapper's pid and start ticks, if it got as far as writing them. */
+    /** The launcher's pid and start ticks, if the agent got as far as writing them. */
     public Optional<long[]> wrapperPid() {
         return read(WRAPPER_PID).map(s -> s.split("\\s+")).filter(f -> f.length == 2)
                 .map(f -> new long[]{Long.parseLong(f[0]), Long.parseLong(f[1])});
@@ -70,36 +78,21 @@ public record JobDir(long jobId, Path path) {
         return read(SCRIPT_PID).map(Long::parseLong);
     }
 
+    /** What sluice-stepd wrote when the script ended (or could not start); empty while it runs. */
     public Optional<ExitStatus> status() {
         Optional<String> text = read(STATUS);
-        if (text.isEmpty()) {
+        if (text.isEmpty() || text.get().isEmpty()) {
             return Optional.empty();
         }
-        int exit = 0;
-        int signal = 0;
-        long user = 0;
-        long sys = 0;
-        for (String kv : text.get().split("\\s+")) {
-            String[] p = kv.split("=", 2);
-            if (p.length != 2) {
-                continue;
-            }
-            switch (p[0]) {
-                case "exit" -> exit = Integer.parseInt(p[1]);
-                case "signal" -> signal = Integer.parseInt(p[1]);
-                case "cpu_user_ms" -> user = Long.parseLong(p[1]);
-                case "cpu_system_ms" -> sys = Long.parseLong(p[1]);
-                default -> {
-                }
-            }
-        }
+        StepStatus s = StepStatus.parse(text.get());
         Instant time;
         try {
             time = Files.getLastModifiedTime(file(STATUS)).toInstant();
         } catch (IOException e) {
             time = Instant.now();
         }
-        return Optional.of(new ExitStatus(exit, signal, user, sys, time));
+        return Optional.of(new ExitStatus(s.exitCode(), s.signal(), s.userMs(), s.systemMs(), s.maxRssKb(),
+                s.error().orElse(null), time));
     }
 
     /** Appends a line to the job's error file, as slurmstepd does for cancellations and time limits. */

@@ -3,22 +3,26 @@ package dev.sluice.nodeagent.launch;
 import dev.sluice.contracts.cloudevents.Json;
 import dev.sluice.contracts.job.JobSpec;
 import dev.sluice.contracts.job.JobState;
+import dev.sluice.contracts.job.NodeAllocation;
+import dev.sluice.contracts.job.Owner;
 import dev.sluice.contracts.node.LaunchRequested;
 import dev.sluice.contracts.step.StepFinished;
 import dev.sluice.contracts.step.StepStarted;
 import dev.sluice.contracts.step.Usage;
+import dev.sluice.launcher.StepLaunch;
+import dev.sluice.launcher.StepLauncher;
+import dev.sluice.nodeagent.cgroup.CgroupDriver;
+import dev.sluice.nodeagent.cgroup.JobCgroup;
+import dev.sluice.nodeagent.discovery.Gpus;
 import org.jboss.logging.Logger;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.time.Instant;
@@ -30,19 +34,24 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 import java.util.stream.Stream;
 
 /**
  * Runs batch scripts on this node and reports how they end. Plain Java: the Kafka side hands it commands and
  * receives step events through {@link StepEventSink}.
  * <p>
- * Each job runs below a tiny wrapper (batch-wrapper.pl) in its own session; the script is its own process group.
- * Everything the supervisor must remember lives in the job's directory, so a new supervisor on the same state
- * dir ({@link #recover}) picks up where a crashed one left off.
+ * Each job's script starts through sluice-stepd in status-file mode: the launcher joins the job's cgroups, binds
+ * it to its CPUs, becomes the job's user, opens the output files as that user and execs the script in a session
+ * of its own, then waits and writes the outcome to the job directory. Everything the supervisor must remember
+ * lives in that directory, so a new supervisor on the same state dir ({@link #recover}) picks up where a crashed
+ * one left off.
  */
 public final class JobSupervisor implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(JobSupervisor.class);
@@ -50,14 +59,32 @@ public final class JobSupervisor implements AutoCloseable {
 
     public enum LaunchOutcome { LAUNCHED, DUPLICATE, FAILED, NOT_MINE }
 
+    /**
+     * How this node runs jobs.
+     *
+     * @param nodeCpus the node's CPUs, for a launch whose allocation names none
+     * @param pidsMax  pids controller limit per job, 0 = none
+     * @param rlimits  limits every task starts with (sluice-stepd --rlimit)
+     */
+    public record Settings(String node, String clusterName, Path stateDir, Duration killWait,
+                           Map<String, String> baseEnv, StepLauncher launcher, CgroupDriver cgroups,
+                           List<Integer> nodeCpus, long pidsMax, Gpus gpus, List<StepLaunch.Rlimit> rlimits) {
+        public Settings {
+            baseEnv = Map.copyOf(baseEnv);
+            nodeCpus = List.copyOf(nodeCpus);
+            rlimits = List.copyOf(rlimits);
+        }
+    }
+
+    private final Settings settings;
     private final String node;
-    private final String clusterName;
     private final Path jobsDir;
-    private final Path wrapper;
-    private final Duration killWait;
     private final StepEventSink sink;
-    private final Map<String, String> baseEnv;
+    private final int agentUid = ProcFs.ownUid();
+    private final UserGroups userGroups = new UserGroups();
     private final Map<Long, RunningJob> running = new ConcurrentHashMap<>();
+    /** Cgroups of reported jobs that could not be removed yet (a process was still leaving). */
+    private final List<JobCgroup> leftovers = new CopyOnWriteArrayList<>();
     /** The length of a time-limit minute; only tests shorten it, to see a TIMEOUT without waiting minutes. */
     private volatile Duration minute = Duration.ofMinutes(1);
     private final ScheduledExecutorService timers = Executors.newScheduledThreadPool(2, r -> {
@@ -71,18 +98,17 @@ public final class JobSupervisor implements AutoCloseable {
         final Process process;
         final long wrapperPid;
         final long wrapperStart;
+        final JobCgroup cgroup;
         volatile String endReason;
-        long userMs;
-        long systemMs;
-        long maxRssKb;
         ScheduledFuture<?> timeLimit;
         volatile StepFinished report;
 
-        RunningJob(JobDir dir, Process process, long wrapperPid, long wrapperStart) {
+        RunningJob(JobDir dir, Process process, long wrapperPid, long wrapperStart, JobCgroup cgroup) {
             this.dir = dir;
             this.process = process;
             this.wrapperPid = wrapperPid;
             this.wrapperStart = wrapperStart;
+            this.cgroup = cgroup;
         }
 
         boolean wrapperAlive() {
@@ -93,26 +119,27 @@ public final class JobSupervisor implements AutoCloseable {
         }
     }
 
-    public JobSupervisor(String node, String clusterName, Path stateDir, Duration killWait, StepEventSink sink,
-                         Map<String, String> baseEnv) throws IOException {
-        this.node = node;
-        this.clusterName = clusterName;
-        this.jobsDir = stateDir.resolve("jobs");
-        this.killWait = killWait;
+    public JobSupervisor(Settings settings, StepEventSink sink) throws IOException {
+        this.settings = settings;
+        this.node = settings.node();
+        this.jobsDir = settings.stateDir().resolve("jobs");
         this.sink = sink;
-        this.baseEnv = Map.copyOf(baseEnv);
         Files.createDirectories(jobsDir);
-        this.wrapper = stateDir.resolve("batch-wrapper.pl");
-        try (InputStream in = JobSupervisor.class.getResourceAsStream("batch-wrapper.pl")) {
-            Path tmp = stateDir.resolve("batch-wrapper.pl.tmp");
-            Files.copy(in, tmp, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-            Files.move(tmp, wrapper, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
-                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        // the job's user must reach its script (jobs/<id>/script) but list nothing on the way
+        traversable(settings.stateDir());
+        traversable(jobsDir);
+    }
+
+    private static void traversable(Path dir) throws IOException {
+        try {
+            Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx--x--x"));
+        } catch (AccessDeniedException e) {
+            // not ours (a shared state dir set up by the administrator): leave its mode alone
         }
     }
 
     /**
-     * Takes over the jobs a previous agent left in the state dir: still-running wrappers are watched again, ended
+     * Takes over the jobs a previous agent left in the state dir: still-running launchers are watched again, ended
      * ones are reported from their status file, and a job that left no trace of its end is reported FAILED.
      *
      * @return the jobs found still running
@@ -131,16 +158,17 @@ public final class JobSupervisor implements AutoCloseable {
                 if (dir.has(JobDir.REPORTED)) {
                     continue;
                 }
+                JobCgroup cgroup = settings.cgroups().existing(node, id);
                 Optional<long[]> pid = dir.wrapperPid();
-                RunningJob job = pid.map(w -> new RunningJob(dir, null, w[0], w[1]))
-                        .orElseGet(() -> new RunningJob(dir, null, -1, 0));
+                RunningJob job = pid.map(w -> new RunningJob(dir, null, w[0], w[1], cgroup))
+                        .orElseGet(() -> new RunningJob(dir, null, -1, 0, cgroup));
                 job.endReason = dir.read(JobDir.END_REASON).orElse(null);
                 if (dir.status().isEmpty() && job.wrapperAlive()) {
                     adopted.add(id);
                     running.put(id, job);
                     dir.launch().ifPresent(l -> scheduleTimeLimit(job, l.timeLimitMinutes(),
                             startedAt(dir)));
-                    LOG.infof("Adopted job %d (wrapper pid %d) from a previous agent", id, job.wrapperPid);
+                    LOG.infof("Adopted job %d (sluice-stepd pid %d) from a previous agent", id, job.wrapperPid);
                 } else if (dir.status().isPresent()) {
                     job.report = endReport(job, dir.status().get());
                     running.put(id, job);
@@ -148,6 +176,7 @@ public final class JobSupervisor implements AutoCloseable {
                     String detail = pid.isPresent()
                             ? "the batch script ended while the node agent was down and left no exit status"
                             : "launch interrupted by a node agent restart";
+                    cgroup.killAll();
                     job.report = failed(id, detail);
                     running.put(id, job);
                 }
@@ -162,9 +191,9 @@ public final class JobSupervisor implements AutoCloseable {
         this.minute = length;
     }
 
-    /** Starts watching jobs: usage samples, end detection, reporting (retried until Kafka takes it). */
+    /** Starts watching jobs: end detection, reporting (retried until Kafka takes it), cgroup clean-up. */
     public void start(Duration monitorInterval) {
-        long ms = Math.max(50, monitorInterval.toMillis());
+        long ms = Math.max(20, monitorInterval.toMillis());
         timers.scheduleWithFixedDelay(this::monitor, 0, ms, TimeUnit.MILLISECONDS);
     }
 
@@ -186,25 +215,39 @@ public final class JobSupervisor implements AutoCloseable {
         JobDir dir = new JobDir(launch.jobId(), jobsDir.resolve(Long.toString(launch.jobId())));
         try {
             // creating the directory is the atomic "seen it" mark: a replayed or duplicated launch stops here
-            Files.createDirectory(dir.path());
+            Files.createDirectory(dir.path(), PosixFilePermissions.asFileAttribute(
+                    PosixFilePermissions.fromString("rwx--x--x")));
         } catch (FileAlreadyExistsException e) {
             LOG.infof("Ignoring a repeated launch of job %d", launch.jobId());
             return LaunchOutcome.DUPLICATE;
         } catch (IOException e) {
-            return launchFailed(dir, "cannot create job directory " + dir.path() + ": " + reason(e));
+            return launchFailed(dir, JobCgroup.NONE, "cannot create job directory " + dir.path() + ": " + reason(e));
         }
         try {
             Files.write(dir.file(JobDir.LAUNCH), Json.MAPPER.writeValueAsBytes(launch));
+            Files.setPosixFilePermissions(dir.file(JobDir.LAUNCH), PosixFilePermissions.fromString("rw-------"));
         } catch (IOException e) {
-            return launchFailed(dir, "cannot write " + dir.file(JobDir.LAUNCH) + ": " + reason(e));
+            return launchFailed(dir, JobCgroup.NONE, "cannot write " + dir.file(JobDir.LAUNCH) + ": " + reason(e));
         }
+        JobCgroup cgroup = JobCgroup.NONE;
         try {
-            Process process = startWrapper(dir, launch);
+            Prepared prepared = prepare(dir, launch);
+            try {
+                cgroup = settings.cgroups().create(node, launch.jobId(), prepared.limits());
+            } catch (IOException e) {
+                throw new LaunchFailure("cannot set up the job's cgroup: " + e.getMessage());
+            }
+            Process process = startStepd(dir, prepared, cgroup);
             long start = ProcFs.startTicks(process.pid()).orElse(0L);
-            RunningJob job = new RunningJob(dir, process, process.pid(), start);
+            try {
+                dir.writeAtomically(JobDir.WRAPPER_PID, process.pid() + " " + start);
+            } catch (IOException e) {
+                LOG.warnf(e, "Job %d runs but its launcher pid could not be recorded for a restart", launch.jobId());
+            }
+            RunningJob job = new RunningJob(dir, process, process.pid(), start, cgroup);
             running.put(launch.jobId(), job);
             scheduleTimeLimit(job, launch.timeLimitMinutes(), Instant.now());
-            LOG.infof("Launched job %d (wrapper pid %d)", launch.jobId(), process.pid());
+            LOG.debugf("Launched job %d (sluice-stepd pid %d)", launch.jobId(), process.pid());
             try {
                 sink.started(new StepStarted(launch.jobId(), BATCH_STEP, node, Instant.now(), process.pid()));
             } catch (Exception e) {
@@ -213,13 +256,13 @@ public final class JobSupervisor implements AutoCloseable {
             }
             return LaunchOutcome.LAUNCHED;
         } catch (LaunchFailure e) {
-            return launchFailed(dir, e.getMessage());
+            return launchFailed(dir, cgroup, e.getMessage());
         }
     }
 
     /**
-     * scancel or time limit: SIGCONT and SIGTERM to the script's process group now, SIGKILL to the group and to
-     * everything below the wrapper after {@code wait}. The end is reported with {@code reason} as its state.
+     * scancel or time limit: SIGCONT and SIGTERM to the script's process group now, SIGKILL to everything in the
+     * job's cgroup and below its launcher after {@code wait}. The end is reported with {@code reason} as its state.
      *
      * @return false when the job does not run here
      */
@@ -245,8 +288,8 @@ public final class JobSupervisor implements AutoCloseable {
             ProcFs.signalGroup(pgid.get(), "CONT");
             ProcFs.signalGroup(pgid.get(), "TERM");
         } else {
-            // the wrapper has not forked yet or not said so: signal what is there one by one
-            ProcFs.descendants(job.wrapperPid).forEach(h -> ProcFs.signal(h.pid(), "TERM"));
+            // sluice-stepd forwards SIGTERM to the task's group once it has one
+            ProcFs.signal(job.wrapperPid, "TERM");
         }
         timers.schedule(() -> killAll(job), Math.max(0, wait.toMillis()), TimeUnit.MILLISECONDS);
         LOG.infof("Signalled job %d (%s), SIGKILL in %s", jobId, state, wait);
@@ -259,7 +302,12 @@ public final class JobSupervisor implements AutoCloseable {
         timers.shutdownNow();
     }
 
-    private Process startWrapper(JobDir dir, LaunchRequested launch) throws LaunchFailure {
+    /** What a launch turns into before anything starts: validated paths, limits and the task's environment. */
+    private record Prepared(LaunchRequested launch, Path workDir, Path out, Path err, Path script, boolean shebang,
+                            List<Integer> cpus, CgroupDriver.Limits limits, List<Integer> gpus) {
+    }
+
+    private Prepared prepare(JobDir dir, LaunchRequested launch) throws LaunchFailure {
         JobSpec spec = launch.spec();
         if (spec == null || spec.script() == null) {
             throw new LaunchFailure("no batch script given");
@@ -267,66 +315,125 @@ public final class JobSupervisor implements AutoCloseable {
         if (spec.workDir() == null || spec.workDir().isBlank()) {
             throw new LaunchFailure("no working directory given");
         }
+        Owner owner = launch.owner();
+        if (owner != null && owner.uid() != agentUid && agentUid != 0) {
+            // never run someone's job as the agent's own user
+            throw new LaunchFailure("cannot run a job of uid " + owner.uid() + ": the node agent runs as uid "
+                    + agentUid + ", not root");
+        }
         Path workDir = Path.of(spec.workDir());
         if (!Files.isDirectory(workDir)) {
             throw new LaunchFailure("cannot chdir to " + workDir + ": "
                     + (Files.exists(workDir) ? "Not a directory" : "No such file or directory"));
         }
         String name = JobEnvironment.jobName(spec);
-        String user = launch.owner() == null ? System.getProperty("user.name") : launch.owner().user();
+        String user = owner == null ? System.getProperty("user.name") : owner.user();
         Path out = OutputPaths.resolve(workDir, spec.stdout() == null ? OutputPaths.DEFAULT_STDOUT : spec.stdout(),
                 launch.jobId(), name, user, node);
         Path err = spec.stderr() == null ? out
                 : OutputPaths.resolve(workDir, spec.stderr(), launch.jobId(), name, user, node);
-        truncate(out);
-        if (!err.equals(out)) {
-            truncate(err);
+
+        NodeAllocation mine = launch.allocation() == null ? null
+                : launch.allocation().stream().filter(a -> node.equals(a.node())).findFirst().orElse(null);
+        List<Integer> cpus = mine == null || mine.cpuIds() == null || mine.cpuIds().isEmpty()
+                ? settings.nodeCpus() : mine.cpuIds();
+        if (!settings.nodeCpus().containsAll(cpus)) {
+            throw new LaunchFailure("CPUs " + cpus + " are not all on node " + node + " (" + settings.nodeCpus() + ")");
         }
+        long memMb = mine != null && mine.memMb() > 0 ? mine.memMb()
+                : spec.resources() != null && spec.resources().memPerNodeMb() != null
+                ? spec.resources().memPerNodeMb() : 0;
+        List<Integer> gpus = mine == null || mine.gpus() == null ? List.of() : List.copyOf(mine.gpus());
+        List<Path> denied = new ArrayList<>();
+        for (int g : gpus) {
+            if (settings.gpus().byIndex(g).isEmpty()) {
+                throw new LaunchFailure("GPU " + g + " is not on node " + node + " (it has "
+                        + settings.gpus().gpus().size() + ")");
+            }
+        }
+        settings.gpus().gpus().stream().filter(g -> !gpus.contains(g.index())).forEach(g -> denied.add(g.device()));
+
         Path script = dir.file(JobDir.SCRIPT);
         try {
             Files.createFile(script, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
             Files.writeString(script, spec.script());
+            if (owner != null && agentUid == 0) {
+                // the user reads their own script, as in Slurm's spool, and nobody else does
+                Files.setAttribute(script, "unix:gid", owner.gid());
+                Files.setAttribute(script, "unix:uid", owner.uid());
+            }
             dir.writeAtomically(JobDir.STDERR_PATH, err.toString());
         } catch (IOException e) {
             throw new LaunchFailure("cannot write batch script " + script + ": " + reason(e));
         }
-        List<String> command = new ArrayList<>(List.of("perl", wrapper.toString(), dir.path().toString()));
-        if (!spec.script().startsWith("#!")) {
-            command.add("/bin/sh");
+        return new Prepared(launch, workDir, out, err, script, spec.script().startsWith("#!"), cpus,
+                new CgroupDriver.Limits(cpus, memMb, settings.pidsMax(), denied), gpus);
+    }
+
+    private Process startStepd(JobDir dir, Prepared p, JobCgroup cgroup) throws LaunchFailure {
+        LaunchRequested launch = p.launch();
+        Map<String, String> env = JobEnvironment.build(settings.baseEnv(), launch, node,
+                launch.clusterName() == null ? settings.clusterName() : launch.clusterName(), p.workDir().toString());
+        env.putAll(gpuEnvironment(p.gpus()));
+        List<String> argv = p.shebang() ? List.of(p.script().toString())
+                : List.of("/bin/sh", p.script().toString());
+        StepLaunch.Builder b = StepLaunch.builder(argv)
+                .environment(env)
+                .workDir(p.workDir())
+                .cpus(p.cpus())
+                .stdin(Path.of("/dev/null"))
+                .stdout(p.out())
+                .stderr(p.err())
+                .openMode(StepLaunch.OpenMode.TRUNCATE)
+                .setsid(true)
+                .statusFile(dir.file(JobDir.STATUS))
+                .pidFile(dir.file(JobDir.SCRIPT_PID));
+        Owner owner = launch.owner();
+        if (owner != null && agentUid == 0) {
+            b.user(owner.uid(), owner.gid(), userGroups.of(owner.user(), owner.uid(), owner.gid()));
         }
-        command.add(script.toString());
-        ProcessBuilder pb = new ProcessBuilder(command)
-                .directory(workDir.toFile())
+        cgroup.procsFiles().forEach(b::cgroupProcs);
+        settings.rlimits().forEach(b::rlimit);
+        StepLaunch step;
+        try {
+            step = b.build();
+        } catch (IllegalArgumentException e) {
+            throw new LaunchFailure(e.getMessage());
+        }
+        // sluice-stepd's own messages (a setup error before the output files are open) go to a file, never to a
+        // pipe the agent would have to drain and that would break when the agent restarts
+        ProcessBuilder pb = settings.launcher().processBuilder(step)
                 .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(out.toFile()));
-        if (err.equals(out)) {
-            pb.redirectErrorStream(true);
-        } else {
-            pb.redirectError(ProcessBuilder.Redirect.appendTo(err.toFile()));
-        }
-        pb.environment().clear();
-        pb.environment().putAll(JobEnvironment.build(baseEnv, launch, node,
-                launch.clusterName() == null ? clusterName : launch.clusterName(), workDir.toString()));
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.file(JobDir.STEPD_LOG).toFile()))
+                .redirectErrorStream(true);
         try {
             return pb.start();
         } catch (IOException e) {
-            throw new LaunchFailure("cannot start the batch script: " + e.getMessage());
+            throw new LaunchFailure("cannot start sluice-stepd " + settings.launcher().binary() + ": " + e.getMessage());
         }
     }
 
-    private static void truncate(Path file) throws LaunchFailure {
-        try (OutputStream ignored = Files.newOutputStream(file, StandardOpenOption.CREATE,
-                StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
-            // opened only to create, truncate and prove it writable before the script runs
-        } catch (IOException e) {
-            throw new LaunchFailure("cannot open output file " + file + ": " + reason(e));
+    /**
+     * Slurm's GPU variables. SLURM_JOB_GPUS names the node's indices; CUDA_VISIBLE_DEVICES and GPU_DEVICE_ORDINAL
+     * count from 0 when the devices cgroup hides the other GPUs (the CUDA runtime then numbers only the visible
+     * ones), and use the node's indices otherwise, as Slurm does with and without ConstrainDevices.
+     */
+    Map<String, String> gpuEnvironment(List<Integer> gpus) {
+        if (gpus.isEmpty()) {
+            return Map.of();
         }
+        String global = gpus.stream().map(String::valueOf).collect(Collectors.joining(","));
+        String visible = settings.cgroups().constrainsDevices()
+                ? IntStream.range(0, gpus.size()).mapToObj(String::valueOf).collect(Collectors.joining(","))
+                : global;
+        return Map.of("SLURM_JOB_GPUS", global, "SLURM_GPUS_ON_NODE", Integer.toString(gpus.size()),
+                "CUDA_VISIBLE_DEVICES", visible, "GPU_DEVICE_ORDINAL", visible);
     }
 
-    private LaunchOutcome launchFailed(JobDir dir, String why) {
+    private LaunchOutcome launchFailed(JobDir dir, JobCgroup cgroup, String why) {
         String detail = "launch failed: " + why;
         LOG.warnf("Job %d: %s", dir.jobId(), detail);
-        RunningJob job = new RunningJob(dir, null, -1, 0);
+        RunningJob job = new RunningJob(dir, null, -1, 0, cgroup);
         job.report = failed(dir.jobId(), detail);
         running.put(dir.jobId(), job);
         publish(job);
@@ -343,7 +450,7 @@ public final class JobSupervisor implements AutoCloseable {
         }
         long delay = Duration.between(Instant.now(), startedAt.plus(minute.multipliedBy(minutes))).toMillis();
         job.timeLimit = timers.schedule(() -> {
-            signal(job.dir.jobId(), JobState.TIMEOUT.name(), killWait);
+            signal(job.dir.jobId(), JobState.TIMEOUT.name(), settings.killWait());
         }, Math.max(0, delay), TimeUnit.MILLISECONDS);
     }
 
@@ -355,33 +462,35 @@ public final class JobSupervisor implements AutoCloseable {
         }
     }
 
-    /** One round of watching: sample, detect ends, publish pending reports. */
+    /** One round of watching: detect ends, publish pending reports, remove cgroups that are empty now. */
     void monitor() {
+        List<RunningJob> ended = new ArrayList<>();
         for (RunningJob job : running.values()) {
             try {
                 if (job.report == null) {
                     watch(job);
                 }
                 if (job.report != null) {
-                    publish(job);
+                    ended.add(job);
                 }
             } catch (RuntimeException e) {
                 LOG.warnf(e, "Watching job %d failed; retrying", job.dir.jobId());
             }
         }
+        ended.forEach(this::publish);
+        leftovers.removeIf(JobCgroup::remove);
     }
 
     private void watch(RunningJob job) {
-        sample(job);
         Optional<JobDir.ExitStatus> status = job.dir.status();
         if (status.isEmpty() && !job.wrapperAlive()) {
-            // the wrapper may have written the status just before it went
+            // the launcher may have written the status just before it went
             status = job.dir.status();
             if (status.isEmpty()) {
                 killBelow(job);
                 job.report = new StepFinished(job.dir.jobId(), BATCH_STEP, node, Instant.now(),
-                        job.endReason != null ? endState(job.endReason) : JobState.FAILED, 1, 0, usage(job, null),
-                        "the batch script's wrapper ended without recording an exit status");
+                        job.endReason != null ? endState(job.endReason) : JobState.FAILED, 1, 0, Usage.NONE,
+                        "the batch script's launcher (sluice-stepd) ended without recording an exit status");
                 return;
             }
         }
@@ -393,16 +502,22 @@ public final class JobSupervisor implements AutoCloseable {
     }
 
     private StepFinished endReport(RunningJob job, JobDir.ExitStatus s) {
+        if (s.error() != null) {
+            return new StepFinished(job.dir.jobId(), BATCH_STEP, node, s.time(), JobState.FAILED, 1, 0, Usage.NONE,
+                    "launch failed: " + s.error());
+        }
+        long oomKills = job.cgroup.oomKills();
         JobState state = job.endReason != null ? endState(job.endReason)
+                : oomKills > 0 ? JobState.OUT_OF_MEMORY
                 : s.exitCode() == 0 && s.signal() == 0 ? JobState.COMPLETED : JobState.FAILED;
-        return new StepFinished(job.dir.jobId(), BATCH_STEP, node, s.time(), state, s.exitCode(), s.signal(),
-                usage(job, s), null);
-    }
-
-    private static Usage usage(RunningJob job, JobDir.ExitStatus s) {
-        long user = Math.max(job.userMs, s == null ? 0 : s.cpuUserMs());
-        long sys = Math.max(job.systemMs, s == null ? 0 : s.cpuSystemMs());
-        return new Usage(user, sys, job.maxRssKb);
+        // the cgroup also counted what escaped the launcher's process tree; the launcher's rusage has the true RSS
+        Optional<JobCgroup.CpuTime> cg = job.cgroup.cpuTime();
+        Usage usage = new Usage(Math.max(s.cpuUserMs(), cg.map(JobCgroup.CpuTime::userMs).orElse(0L)),
+                Math.max(s.cpuSystemMs(), cg.map(JobCgroup.CpuTime::systemMs).orElse(0L)), s.maxRssKb());
+        String detail = state == JobState.OUT_OF_MEMORY
+                ? "the job's memory limit was exceeded: " + oomKills + " process(es) killed by the OOM killer" : null;
+        return new StepFinished(job.dir.jobId(), BATCH_STEP, node, s.time(), state, s.exitCode(), s.signal(), usage,
+                detail);
     }
 
     private void publish(RunningJob job) {
@@ -417,32 +532,16 @@ public final class JobSupervisor implements AutoCloseable {
                 if (job.timeLimit != null) {
                     job.timeLimit.cancel(false);
                 }
-                LOG.infof("Job %d ended: %s %d:%d", job.dir.jobId(), job.report.state(), job.report.exitCode(),
+                job.cgroup.killAll();
+                if (!job.cgroup.remove()) {
+                    leftovers.add(job.cgroup);
+                }
+                LOG.debugf("Job %d ended: %s %d:%d", job.dir.jobId(), job.report.state(), job.report.exitCode(),
                         job.report.signal());
             } catch (Exception e) {
                 LOG.warnf("Could not report the end of job %d yet: %s", job.dir.jobId(), e.toString());
             }
         }
-    }
-
-    /** Adds the current figures of every process below the wrapper to the job's peaks. */
-    private void sample(RunningJob job) {
-        long user = 0;
-        long sys = 0;
-        long rss = 0;
-        long hwm = 0;
-        for (ProcessHandle h : ProcFs.descendants(job.wrapperPid)) {
-            Optional<ProcFs.Sample> s = ProcFs.sample(h.pid());
-            if (s.isPresent()) {
-                user += s.get().userMs();
-                sys += s.get().systemMs();
-                rss += s.get().rssKb();
-                hwm = Math.max(hwm, s.get().hwmKb());
-            }
-        }
-        job.userMs = Math.max(job.userMs, user);
-        job.systemMs = Math.max(job.systemMs, sys);
-        job.maxRssKb = Math.max(job.maxRssKb, Math.max(rss, hwm));
     }
 
     private void killAll(RunningJob job) {
@@ -453,8 +552,12 @@ public final class JobSupervisor implements AutoCloseable {
         killBelow(job);
     }
 
-    /** SIGKILL to every process below the wrapper (which, as a subreaper, also holds the ones that escaped). */
+    /**
+     * SIGKILL to everything in the job's cgroup and below its launcher (a subreaper, so it also holds what left the
+     * script's session while it lives); never the launcher itself, which records the outcome.
+     */
     private static void killBelow(RunningJob job) {
+        job.cgroup.killAll();
         if (job.wrapperPid > 0 && job.wrapperAlive()) {
             ProcFs.descendants(job.wrapperPid).forEach(ProcessHandle::destroyForcibly);
         }

@@ -66,6 +66,20 @@ public final class ProcFs {
         return Optional.of(new Sample(user * 1000 / TICKS_PER_SECOND, sys * 1000 / TICKS_PER_SECOND, rss, hwm));
     }
 
+    /** The real uid of this process (the agent), from /proc/self/status. */
+    public static int ownUid() {
+        try {
+            for (String line : Files.readAllLines(PROC.resolve("self/status"))) {
+                if (line.startsWith("Uid:")) {
+                    return Integer.parseInt(line.substring(4).trim().split("\\s+")[0]);
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // fall through: assume unprivileged, the safe side
+        }
+        return -1;
+    }
+
     /** Every process below {@code pid}, from /proc, deepest last. */
     public static List<ProcessHandle> descendants(long pid) {
         return ProcessHandle.of(pid).map(h -> h.descendants().toList()).orElse(List.of());

@@ -13,7 +13,8 @@ import java.util.List;
 @Produces(MediaType.APPLICATION_JSON)
 public class NodeResource {
     public record NodeView(String name, String hostname, List<Integer> cpuIds, int sockets, int coresPerSocket,
-                           int threadsPerCore, long memoryMb, List<Long> runningJobs) {
+                           int threadsPerCore, long memoryMb, List<String> gres, String cgroup,
+                           List<Long> runningJobs) {
     }
 
     private final NodeAgent agent;
@@ -26,6 +27,6 @@ public class NodeResource {
     public NodeView get() {
         var hw = agent.hardware();
         return new NodeView(agent.nodeName(), hw.hostname(), hw.cpuIds(), hw.sockets(), hw.coresPerSocket(),
-                hw.threadsPerCore(), hw.memoryMb(), agent.runningJobs());
+                hw.threadsPerCore(), hw.memoryMb(), agent.gpus().gres(), agent.cgroupVersion(), agent.runningJobs());
     }
 }

@@ -62,6 +62,11 @@ class JobSupervisorRestartTest {
         }
     }
 
+    @org.junit.jupiter.api.BeforeEach
+    void openWorkDir() throws IOException {
+        TestSettings.openToAll(workDir);
+    }
+
     @AfterEach
     void stop() {
         supervisors.forEach(JobSupervisor::close);
@@ -186,7 +191,7 @@ class JobSupervisorRestartTest {
 
     private JobSupervisor supervisor(StepEventSink sink) {
         try {
-            JobSupervisor s = new JobSupervisor(NODE, "c", stateDir, Duration.ofSeconds(30), sink, System.getenv());
+            JobSupervisor s = new JobSupervisor(TestSettings.of(NODE, stateDir), sink);
             supervisors.add(s);
             return s;
         } catch (IOException e) {
@@ -197,7 +202,7 @@ class JobSupervisorRestartTest {
     private LaunchRequested launch(long id, String script) {
         JobSpec spec = new JobSpec("r", "cpu", null, null, script, workDir.toString(), null, null, Map.of(),
                 Resources.of(1, 1, null), 0);
-        return new LaunchRequested(NODE, id, Instant.now(), new Owner("alice", 1000, 1000), spec,
+        return new LaunchRequested(NODE, id, Instant.now(), TestSettings.NOBODY, spec,
                 List.of(new NodeAllocation(NODE, 1, List.of(0), 100, List.of())), 0, "c");
     }
 
