@@ -1,5 +1,6 @@
 package dev.sluice.identity.status;
 
+import dev.sluice.identity.sync.SlapdTestResource;
 import dev.sluice.infra.SluiceTestInfra;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.ResourceArg;
@@ -8,21 +9,12 @@ import org.junit.jupiter.api.Test;
 
 import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.equalTo;
-import static org.hamcrest.Matchers.nullValue;
 
 @QuarkusTest
 @QuarkusTestResource(value = SluiceTestInfra.class, restrictToAnnotatedClass = false,
         initArgs = @ResourceArg(name = "postgres", value = "false"))
+@QuarkusTestResource(value = SlapdTestResource.class, restrictToAnnotatedClass = false)
 class IdentityStatusTest {
-
-    @Test
-    void aFreshServiceKnowsNobodyAndHasNoLdapYet() {
-        given().get("/api/v1/identity/status").then().statusCode(200)
-                .body("users", equalTo(0))
-                .body("groups", equalTo(0))
-                .body("lastSync", nullValue())
-                .body("ldap", equalTo("not configured"));
-    }
 
     @Test
     void healthIsUp() {

@@ -1,0 +1,44 @@
+package dev.sluice.identity.sync;
+
+import dev.sluice.contracts.Event;
+import dev.sluice.contracts.Topics;
+import dev.sluice.contracts.cloudevents.CloudEvent;
+import dev.sluice.contracts.cloudevents.KafkaCloudEvents;
+import dev.sluice.contracts.kafka.KafkaSettings;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/** Every committed event on sluice.identity.events, as a consumer of identity would read them. */
+final class IdentityTopic {
+    private IdentityTopic() {
+    }
+
+    static List<CloudEvent<Event>> readAll(String bootstrapServers) {
+        List<CloudEvent<Event>> out = new ArrayList<>();
+        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(
+                KafkaSettings.consumer(bootstrapServers, null, "identity-test-reader"))) {
+            List<TopicPartition> partitions = consumer.partitionsFor(Topics.IDENTITY_EVENTS, Duration.ofSeconds(30))
+                    .stream().map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            Map<TopicPartition, Long> end = consumer.endOffsets(partitions, Duration.ofSeconds(30));
+            while (partitions.stream().anyMatch(tp -> consumer.position(tp) < end.get(tp))) {
+                for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(500))) {
+                    KafkaCloudEvents.fromRecord(r).ifPresent(out::add);
+                }
+            }
+        }
+        return out;
+    }
+
+    @SuppressWarnings("unchecked")
+    static <T extends Event> List<T> ofType(List<CloudEvent<Event>> events, Class<T> type) {
+        return events.stream().map(CloudEvent::data).filter(type::isInstance).map(e -> (T) e).toList();
+    }
+}
