@@ -187,6 +187,9 @@ public final class PmixServer implements AutoCloseable {
             info.put("pmix.hname", new Value.Str(hostname)); // PMIX_HOSTNAME
             info.put("pmix.srvr.tmpdir", new Value.Str(tmpdir)); // PMIX_SERVER_TMPDIR
             info.put("pmix.sys.tmpdir", new Value.Str(tmpdir)); // PMIX_SYSTEM_TMPDIR
+            if (System.getenv("SLUICE_PMIX_NO_SHARE_TOPO") == null) {
+                info.put("pmix.srvr.share", new Value.Bool(true)); // PMIX_SERVER_SHARE_TOPOLOGY
+            }
             InfoArray array = infoArray(info);
             try {
                 PmixStepHelper.phase("upcalls + info ready");

@@ -87,18 +87,46 @@ public final class PmixStepHelper implements PmixHost, StepChannel.Handler {
         String nodeName = args[2];
         PmixStepHelper helper = new PmixStepHelper();
         helper.initServer(nodeName, Path.of(args[4]));
+        helper.warmUp(nodeName, Path.of(args[4]));
+        phase("warmed up");
         System.err.println("sluice-pmix: ready");
         System.err.flush();
         String line = new java.io.BufferedReader(new java.io.InputStreamReader(System.in, StandardCharsets.UTF_8)).readLine();
         if (line == null || line.isBlank()) {
             return 0; // the agent shut its spare helper down
         }
+        phase("step received");
         HelperSpec spec = HelperSpec.parse(line.split("\t"));
         if (!spec.nodeName().equals(nodeName)) {
             throw new IllegalArgumentException("this helper serves node " + nodeName + ", the step says node "
                     + spec.nodeName());
         }
         return helper.run(spec);
+    }
+
+    /**
+     * Runs every path a step takes once, on a throw-away namespace and {@code /bin/true}, so the step does not pay
+     * for the JVM's first-use costs (FFM call linkage, process spawning, channel classes): under load these were
+     * a few hundred milliseconds of a warm helper's launch time.
+     */
+    private void warmUp(String nodeName, Path workDir) throws Exception {
+        String ns = "sluice.pmix.warmup";
+        Map<String, PmixServer.Value> info = new LinkedHashMap<>();
+        info.put("pmix.nmap", new PmixServer.Value.Str(nodeName));
+        info.put("pmix.pmap", new PmixServer.Value.Str("0"));
+        info.put("pmix.job.size", new PmixServer.Value.U32(1));
+        info.put("pmix.lldr", new PmixServer.Value.Rank(0));
+        info.put("pmix.spawned", new PmixServer.Value.Bool(false));
+        server.registerNamespace(ns, 1, info);
+        Map<String, String> env = server.registerClient(ns, 0, 0, 0);
+        ProcessBuilder pb = new ProcessBuilder("/bin/true").redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.DISCARD);
+        pb.environment().putAll(env);
+        pb.start().onExit().thenApply(Process::exitValue).get(30, java.util.concurrent.TimeUnit.SECONDS);
+        server.deregisterNamespace(ns);
+        try (StepChannel c = StepChannel.leader(new InetSocketAddress("127.0.0.1", 0), 1, "", this)) {
+            c.fence(new byte[0]).get();
+        }
     }
 
     private void initServer(String nodeName, Path workDir) throws IOException {
@@ -147,6 +175,7 @@ public final class PmixStepHelper implements PmixHost, StepChannel.Handler {
                 break; // another node aborted while we were starting
             }
             ranks.put(rank, pb.start());
+            phase("rank " + rank + " started");
         }
 
         Map<Integer, Integer> exits = new LinkedHashMap<>();
@@ -168,9 +197,11 @@ public final class PmixStepHelper implements PmixHost, StepChannel.Handler {
             }
         }
         channel.finish(FINISH_WAIT);
-        server.deregisterNamespace(spec.namespace());
+        phase("channel finished");
         report(exits);
         phase("done");
+        // No PMIx_server_deregister_nspace here: the helper serves one step and exits now, which ends libpmix's
+        // state with it (the call cost 15-25 ms of every launch). warmUp() shows the call order for a long-lived host.
         return exitCode(exits);
     }
 
