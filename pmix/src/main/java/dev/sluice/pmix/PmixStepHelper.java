@@ -33,6 +33,7 @@ public final class PmixStepHelper implements PmixHost, StepChannel.Handler {
     private static final Duration FINISH_WAIT = Duration.ofSeconds(30);
 
     private volatile HelperSpec spec;
+    private String secret;
     private final Map<Integer, Process> ranks = new ConcurrentHashMap<>();
     private final AtomicReference<String> endCause = new AtomicReference<>();
     private volatile int abortStatus;
@@ -96,7 +97,14 @@ public final class PmixStepHelper implements PmixHost, StepChannel.Handler {
             return 0; // the agent shut its spare helper down
         }
         phase("step received");
-        HelperSpec spec = HelperSpec.parse(line.split("\t"));
+        String[] tokens = line.split("\t");
+        if (tokens.length >= 2 && tokens[0].equals("--secret")) {
+            // The pipe from the agent is private, unlike a command line: a prestarted helper learns its step's
+            // secret here, since its environment was fixed before the step existed.
+            helper.secret = tokens[1];
+            tokens = java.util.Arrays.copyOfRange(tokens, 2, tokens.length);
+        }
+        HelperSpec spec = HelperSpec.parse(tokens);
         if (!spec.nodeName().equals(nodeName)) {
             throw new IllegalArgumentException("this helper serves node " + nodeName + ", the step says node "
                     + spec.nodeName());
@@ -142,7 +150,7 @@ public final class PmixStepHelper implements PmixHost, StepChannel.Handler {
         Path work = Files.createDirectories(spec.workDir());
         Path rankTmp = Files.createDirectories(work.resolve("tmp"));
         Path vader = Files.createDirectories(work.resolve("shm"));
-        String secret = System.getenv().getOrDefault(HelperSpec.SECRET_ENV, "");
+        String secret = this.secret != null ? this.secret : System.getenv().getOrDefault(HelperSpec.SECRET_ENV, "");
         int nodes = spec.layout().nodeCount();
         if (spec.nodeIndex() == 0) {
             channel = StepChannel.leader(spec.channel(), nodes, secret, this);

@@ -115,7 +115,9 @@ final class OpenMpi {
                     n == 0 ? addressFile : null, status, program);
             ProcessBuilder pb = new ProcessBuilder(prestarted
                     ? prestartCommand(spec.nodeName(), dir.resolve("warm-" + job + "-" + n)) : helperCommand(spec));
-            pb.environment().put(HelperSpec.SECRET_ENV, "secret-" + job);
+            if (!prestarted) {
+                pb.environment().put(HelperSpec.SECRET_ENV, "secret-" + job);
+            }
             Process p = pb.start();
             step.helpers.add(p);
             step.outs.add(readAll(p.getInputStream()));
@@ -125,7 +127,8 @@ final class OpenMpi {
                 String first = err.readLine();
                 assertThat(first).isEqualTo("sluice-pmix: ready");
                 step.errs.add(readAll(p.getErrorStream()));
-                p.getOutputStream().write((String.join("\t", spec.toArgs()) + "\n").getBytes(StandardCharsets.UTF_8));
+                p.getOutputStream().write(("--secret\tsecret-" + job + "\t" + String.join("\t", spec.toArgs()) + "\n")
+                        .getBytes(StandardCharsets.UTF_8));
                 p.getOutputStream().close();
             } else {
                 step.errs.add(readAll(p.getErrorStream()));
