@@ -125,6 +125,12 @@ public final class LdapReader {
 
     private String describe(LDAPException e) {
         ResultCode rc = e.getResultCode();
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof javax.net.ssl.SSLException) {
+                return "TLS with LDAP server " + settings.url() + " failed (is its certificate in the trust store?): "
+                        + t.getMessage();
+            }
+        }
         if (rc == ResultCode.CONNECT_ERROR || rc == ResultCode.SERVER_DOWN || rc == ResultCode.TIMEOUT) {
             return "LDAP server " + settings.url() + " is unreachable: " + e.getExceptionMessage();
         }

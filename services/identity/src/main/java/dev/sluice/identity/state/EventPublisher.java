@@ -46,6 +46,14 @@ public final class EventPublisher implements AutoCloseable {
         }
     }
 
+    /**
+     * Registers the transactional id now (fencing an older instance, and on a fresh broker creating Kafka's
+     * transaction log), so the first sync does not pay for it.
+     */
+    public synchronized void prepare() {
+        producer();
+    }
+
     private KafkaProducer<String, byte[]> producer() {
         if (producer == null) {
             KafkaProducer<String, byte[]> p = new KafkaProducer<>(

@@ -47,6 +47,11 @@ public class IdentityService {
         LOG.infof("Rebuilt from %s: %d users, %d groups", dev.sluice.contracts.Topics.IDENTITY_EVENTS,
                 published.users().size(), published.groups().size());
         publisher = new EventPublisher(bootstrapServers, config.sync().transactionalId());
+        try {
+            publisher.prepare();
+        } catch (RuntimeException e) {
+            LOG.warnf("Kafka transactions not ready yet (%s); the first sync will try again", e.getMessage());
+        }
         LdapReader reader = settings() == null ? null : new LdapReader(settings());
         engine = new SyncEngine(reader, mappings::current, publisher, published, Clock.systemUTC());
         long every = config.sync().interval().toMillis();

@@ -27,21 +27,37 @@ public final class Slapd implements AutoCloseable {
 
     private final Path dir;
     private final int port;
+    private final int tlsPort;
     private Process process;
 
-    private Slapd(Path dir, int port) {
+    private Slapd(Path dir, int port, int tlsPort) {
         this.dir = dir;
         this.port = port;
+        this.tlsPort = tlsPort;
     }
 
     public static Slapd start(Path dir) {
+        return start(dir, false);
+    }
+
+    /**
+     * @param tls also serve StartTLS on the plain port and LDAPS on {@link #ldapsUrl()}, with a self-signed
+     *            certificate for 127.0.0.1 ({@link #certificate()})
+     */
+    public static Slapd start(Path dir, boolean tls) {
         try {
             Files.createDirectories(dir.resolve("data"));
-            int port;
-            try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-                port = s.getLocalPort();
+            int port = freePort();
+            int tlsPort = tls ? freePort() : -1;
+            String tlsConf = "";
+            if (tls) {
+                run("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+                        "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost",
+                        "-keyout", dir.resolve("key.pem").toString(), "-out", dir.resolve("cert.pem").toString());
+                tlsConf = "TLSCertificateFile " + dir.resolve("cert.pem").toAbsolutePath() + "\n"
+                        + "TLSCertificateKeyFile " + dir.resolve("key.pem").toAbsolutePath() + "\n";
             }
-            Files.writeString(dir.resolve("slapd.conf"), """
+            Files.writeString(dir.resolve("slapd.conf"), tlsConf + """
                     include /etc/ldap/schema/core.schema
                     include /etc/ldap/schema/cosine.schema
                     include /etc/ldap/schema/nis.schema
@@ -55,13 +71,14 @@ public final class Slapd implements AutoCloseable {
                     access to * by users read by * none
                     database mdb
                     maxsize 1073741824
+                    dbnosync
                     suffix "%2$s"
                     rootdn "%3$s"
                     rootpw %4$s
                     directory %1$s/data
                     index objectClass,uid,memberUid eq
                     """.formatted(dir.toAbsolutePath(), BASE, ROOT_DN, ROOT_PW));
-            Slapd s = new Slapd(dir, port);
+            Slapd s = new Slapd(dir, port, tlsPort);
             s.startProcess();
             s.loadBase();
             return s;
@@ -72,6 +89,34 @@ public final class Slapd implements AutoCloseable {
 
     public String url() {
         return "ldap://127.0.0.1:" + port;
+    }
+
+    public String ldapsUrl() {
+        return "ldaps://127.0.0.1:" + tlsPort;
+    }
+
+    /** The server's self-signed certificate (PEM), when started with TLS. */
+    public Path certificate() {
+        return dir.resolve("cert.pem");
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
+    }
+
+    private static void run(String... command) throws IOException {
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes());
+        try {
+            if (p.waitFor() != 0) {
+                throw new IllegalStateException(String.join(" ", command) + " failed: " + out);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
     }
 
     public int port() {
@@ -111,8 +156,9 @@ public final class Slapd implements AutoCloseable {
 
     private void startProcess() {
         try {
+            String listen = url() + "/" + (tlsPort > 0 ? " " + ldapsUrl() + "/" : "");
             process = new ProcessBuilder("/usr/sbin/slapd", "-f", dir.resolve("slapd.conf").toString(),
-                    "-h", url() + "/", "-d", "0")
+                    "-h", listen, "-d", "0")
                     .redirectErrorStream(true)
                     .redirectOutput(dir.resolve("slapd.log").toFile())
                     .start();
