@@ -84,6 +84,52 @@ class OpenMpiStepTest {
     }
 
     @Test
+    void ranksOfAnOrdinaryUserThroughAHelperRunningAsThatUser() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue("root".equals(System.getProperty("user.name"))
+                        && java.nio.file.Files.isExecutable(Path.of("/usr/sbin/runuser")),
+                "needs root and runuser to become the user 'nobody'");
+        // nobody cannot read root's Maven repository or a JUnit temp dir: give it copies of what the helper needs.
+        Path home = java.nio.file.Files.createTempDirectory(Path.of("/tmp"), "sluice-pmix-nobody");
+        try {
+            List<String> cp = new java.util.ArrayList<>();
+            for (String entry : System.getProperty("java.class.path").split(java.io.File.pathSeparator)) {
+                Path src = Path.of(entry);
+                if (entry.contains("sluice-pmi") || entry.endsWith("pmix/target/classes") || entry.endsWith("pmi/target/classes")) {
+                    Path dst = home.resolve("cp" + cp.size());
+                    try (var walk = java.nio.file.Files.walk(src)) {
+                        for (Path f : walk.toList()) {
+                            java.nio.file.Files.copy(f, dst.resolve(src.relativize(f).toString()));
+                        }
+                    }
+                    cp.add(dst.toString());
+                }
+            }
+            Path exe = home.resolve("ring");
+            java.nio.file.Files.copy(ring, exe);
+            new ProcessBuilder("chown", "-R", "nobody:nogroup", home.toString()).inheritIO().start().waitFor();
+            new ProcessBuilder("chmod", "755", home.toString()).inheritIO().start().waitFor();
+            HelperSpec spec = new HelperSpec("106", 0, List.of("node00"), StepLayout.block("x", 2), 0,
+                    new java.net.InetSocketAddress("127.0.0.1", 0), 65534, 65534, home.resolve("work"), null,
+                    home.resolve("status"), List.of(exe.toString()));
+            List<String> cmd = new java.util.ArrayList<>(List.of("/usr/sbin/runuser", "-u", "nobody", "--",
+                    Path.of(System.getProperty("java.home"), "bin", "java").toString(), "--enable-native-access=ALL-UNNAMED",
+                    "-XX:TieredStopAtLevel=1", "-cp", String.join(":", cp), PmixStepHelper.class.getName()));
+            cmd.addAll(spec.toArgs());
+            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+            var out = OpenMpi.readAll(p.getInputStream());
+            assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
+            String text = out.get(10, TimeUnit.SECONDS);
+            assertThat(p.exitValue()).as(text).isZero();
+            assertThat(text).contains("rank 0 of 2 on ", "rank 1 of 2 on ", "allreduce sum 1");
+            assertThat(java.nio.file.Files.readAllLines(home.resolve("status")))
+                    .containsExactly("task=0 exit_code=0 signal=0", "task=1 exit_code=0 signal=0");
+            assertThat(java.nio.file.Files.getOwner(home.resolve("status")).getName()).isEqualTo("nobody");
+        } finally {
+            new ProcessBuilder("rm", "-rf", home.toString()).inheritIO().start().waitFor();
+        }
+    }
+
+    @Test
     void withoutAnyLaunchEnvironmentOpenMpiRunsASingleton() throws Exception {
         ProcessBuilder pb = new ProcessBuilder(ring.toString()).redirectErrorStream(true);
         pb.environment().clear();
