@@ -40,14 +40,36 @@ final class Limits {
     private final Map<String, Use> byUserQos = new HashMap<>();
     private final Map<String, Use> byQos = new HashMap<>();
 
+    private final Map<String, List<Policy.Account>> lineages = new HashMap<>();
+    private final Map<String, String> defaultAccounts = new HashMap<>();
+
     private Limits(Policy policy) {
         this.policy = policy;
+    }
+
+    private List<Policy.Account> lineage(String account) {
+        return lineages.computeIfAbsent(account, policy::lineage);
+    }
+
+    /** Whether anything can refuse a submission: worth counting every job only then. */
+    static boolean checksSubmit(Policy policy) {
+        for (Policy.Association a : policy.users()) {
+            if (a.limits() != null && a.limits().maxSubmitJobs() != null) {
+                return true;
+            }
+        }
+        for (Policy.Account a : policy.accounts()) {
+            if (a.limits() != null && (a.limits().maxSubmitJobs() != null || a.limits().grpSubmitJobs() != null)) {
+                return true;
+            }
+        }
+        return policy.qos().values().stream().anyMatch(Policy.Qos::denyOnLimit);
     }
 
     /** Usage from every job the scheduler holds now. */
     static Limits of(Policy policy, Collection<Job> jobs, Instant now) {
         Limits l = new Limits(policy);
-        if (policy.users().isEmpty() && policy.qos().isEmpty()) {
+        if (l.inactive()) {
             return l;
         }
         for (Job j : jobs) {
@@ -58,7 +80,7 @@ final class Limits {
                 String account = l.account(j);
                 if (account != null) {
                     l.byAssoc.computeIfAbsent(j.user() + "@" + account, k -> new Use()).submitted++;
-                    for (Policy.Account a : policy.lineage(account)) {
+                    for (Policy.Account a : l.lineage(account)) {
                         l.byAccount.computeIfAbsent(a.name(), k -> new Use()).submitted++;
                     }
                 }
@@ -71,9 +93,24 @@ final class Limits {
         return policy.users().isEmpty() && policy.qos().isEmpty();
     }
 
+    /** Policies without a single limit (shares only) skip the counting altogether. */
+    static boolean hasLimits(Policy policy) {
+        boolean any = false;
+        for (Policy.Association a : policy.users()) {
+            any |= a.limits() != null && !a.limits().equals(Policy.Limits.NONE);
+        }
+        for (Policy.Account a : policy.accounts()) {
+            any |= a.limits() != null && !a.limits().equals(Policy.Limits.NONE);
+        }
+        for (Policy.Qos q : policy.qos().values()) {
+            any |= q.limits() != null && !q.limits().equals(Policy.Limits.NONE) || q.denyOnLimit();
+        }
+        return any;
+    }
+
     String account(Job j) {
         String a = j.request().account();
-        return a != null ? a : policy.defaultAccount(j.user()).orElse(null);
+        return a != null ? a : defaultAccounts.computeIfAbsent(j.user(), u -> policy.defaultAccount(u).orElse(null));
     }
 
     private String qosName(Job j) {
@@ -100,7 +137,7 @@ final class Limits {
         String account = account(j);
         if (account != null) {
             byAssoc.computeIfAbsent(j.user() + "@" + account, k -> new Use()).add(1, cpus, gpus, runMins);
-            for (Policy.Account a : policy.lineage(account)) {
+            for (Policy.Account a : lineage(account)) {
                 byAccount.computeIfAbsent(a.name(), k -> new Use()).add(1, cpus, gpus, runMins);
             }
         }
@@ -124,7 +161,7 @@ final class Limits {
         if (assoc != null && assoc.limits() != null && f.apply(assoc.limits()) != null) {
             return f.apply(assoc.limits());
         }
-        for (Policy.Account a : policy.lineage(account)) {
+        for (Policy.Account a : lineage(account)) {
             if (a.limits() != null && f.apply(a.limits()) != null) {
                 return f.apply(a.limits());
             }
@@ -189,7 +226,7 @@ final class Limits {
                 return own;
             }
         }
-        for (Policy.Account a : policy.lineage(account)) {
+        for (Policy.Account a : lineage(account)) {
             if (a.limits() != null) {
                 Optional<Reason> over = grp(a.limits(), byAccount.getOrDefault(a.name(), new Use()), cpus, gpus,
                         timeLimit);
@@ -233,7 +270,7 @@ final class Limits {
             if (maxSubmit != null && mine.submitted >= maxSubmit) {
                 return Optional.of(POLICY_VIOLATION);
             }
-            for (Policy.Account a : policy.lineage(account)) {
+            for (Policy.Account a : lineage(account)) {
                 Integer grp = a.limits() == null ? null : a.limits().grpSubmitJobs();
                 if (grp != null && byAccount.getOrDefault(a.name(), new Use()).submitted >= grp) {
                     return Optional.of(POLICY_VIOLATION);

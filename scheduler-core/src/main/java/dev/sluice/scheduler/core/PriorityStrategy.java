@@ -53,23 +53,21 @@ public final class PriorityStrategy implements SchedulingStrategy {
     public void schedule(SchedulingRound round) {
         List<Job> fifo = round.pending();
         int n = fifo.size();
-        double[] prio = new double[n];
-        int[] tier = new int[n];
-        Integer[] order = new Integer[n];
+        Rank[] order = new Rank[n];
         for (int i = 0; i < n; i++) {
             Job j = fifo.get(i);
-            prio[i] = round.priority(j);
-            tier[i] = round.priorityTier(j);
-            order[i] = i;
+            order[i] = new Rank(round.priorityTier(j), round.priority(j), i);
         }
-        java.util.Arrays.sort(order, Comparator.<Integer>comparingInt(i -> -tier[i])
-                .thenComparingDouble(i -> -prio[i]).thenComparingInt(i -> i));
+        java.util.Arrays.sort(order);
         Instant now = round.now();
         BitSet blocked = new BitSet();
         List<Reservation> reservations = new ArrayList<>();
         List<Job> running = null;
-        for (int idx : order) {
-            Job job = fifo.get(idx);
+        // Per node set: its running jobs in order of end, and the pool with all of them gone. A job that does not
+        // fit even then gets no reservation, and jobs of its shape are answered from memory.
+        java.util.Map<BitSet, Horizon> horizon = new java.util.IdentityHashMap<>();
+        for (Rank rank : order) {
+            Job job = fifo.get(rank.index());
             Optional<Reason> why = round.ineligible(job);
             if (why.isPresent()) {
                 round.hold(job, why.get());
@@ -135,7 +133,7 @@ public final class PriorityStrategy implements SchedulingStrategy {
                 running = new ArrayList<>(round.running());
                 running.sort(Comparator.comparing(j -> end(round, j, now)));
             }
-            reserve(round, job, mask, running, now).ifPresent(reservations::add);
+            reserve(round, job, mask, running, now, horizon).ifPresent(reservations::add);
         }
     }
 
@@ -148,22 +146,41 @@ public final class PriorityStrategy implements SchedulingStrategy {
      * The fewest running jobs (in order of expected end) whose resources make the job fit, found by bisection:
      * fitting only gets easier as more jobs end.
      */
-    private static Optional<Reservation> reserve(SchedulingRound round, Job job, BitSet mask, List<Job> running,
-                                                 Instant now) {
-        List<Job> relevant = new ArrayList<>();
-        for (Job r : running) {
-            if (touches(round, r, mask)) {
-                relevant.add(r);
+    /** Higher tier, then higher priority, then earlier in submit order. */
+    private record Rank(int tier, double priority, int index) implements Comparable<Rank> {
+        @Override
+        public int compareTo(Rank o) {
+            if (tier != o.tier) {
+                return Integer.compare(o.tier, tier);
             }
+            int c = Double.compare(o.priority, priority);
+            return c != 0 ? c : Integer.compare(index, o.index);
         }
-        ResourcePool all = released(round.pool(), relevant, relevant.size());
+    }
+
+    private record Horizon(List<Job> relevant, ResourcePool all) {
+    }
+
+    private static Optional<Reservation> reserve(SchedulingRound round, Job job, BitSet mask, List<Job> running,
+                                                 Instant now, java.util.Map<BitSet, Horizon> horizons) {
+        Horizon h = horizons.computeIfAbsent(mask, m -> {
+            List<Job> rel = new ArrayList<>();
+            for (Job r : running) {
+                if (touches(round, r, m)) {
+                    rel.add(r);
+                }
+            }
+            return new Horizon(rel, released(round.pool(), rel, rel.size()));
+        });
+        List<Job> relevant = h.relevant();
+        ResourcePool all = h.all();
         Optional<List<NodeShare>> fit = round.fit(job, all);
         if (fit.isEmpty()) {
             return Optional.empty();
         }
         int lo = 0;
         int hi = relevant.size();
-        ResourcePool best = all;
+        ResourcePool best = all.copy();
         List<NodeShare> shares = fit.get();
         while (lo < hi) {
             int mid = (lo + hi) >>> 1;

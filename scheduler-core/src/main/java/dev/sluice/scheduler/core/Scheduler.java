@@ -50,9 +50,22 @@ public final class Scheduler {
     /** Jobs on hold: JOB_HELD_USER or JOB_HELD_ADMIN, kept in the job's reason so a restore sees it. */
     private final Map<Long, Reason> held = new HashMap<>();
     private Policy policy = Policy.NONE;
+    private boolean checksSubmit;
+    private boolean limitsActive;
+    /** Each request's shape (what placement depends on) as a small number, so misfits are remembered cheaply. */
+    private final Map<JobRequest, Integer> shapes = new java.util.IdentityHashMap<>();
+    private final Map<JobRequest, Integer> shapeIds = new HashMap<>();
     private Map<String, Double> fairshare = Map.of();
     private Map<String, ResourcePool.Gpu[]> gresByNode = Map.of();
     private Map<String, int[]> socketsByNode = Map.of();
+    /**
+     * The free resources of the up nodes, kept in step with every allocation and rebuilt only when a node comes,
+     * goes or changes, so a pass does not pay for the cluster's size.
+     */
+    private ResourcePool live;
+    private final Map<String, int[]> candidates = new HashMap<>();
+    private final Map<String, java.util.BitSet> masks = new HashMap<>();
+    private Map<String, PartitionDef> partitions = Map.of();
 
     private List<Decision> events = new ArrayList<>();
     private final Map<Long, Job> savedJobs = new LinkedHashMap<>();
@@ -96,6 +109,22 @@ public final class Scheduler {
         }
         gresByNode = g;
         socketsByNode = sockets;
+        Map<String, PartitionDef> byName = new HashMap<>();
+        for (PartitionDef p : config.partitions()) {
+            byName.putIfAbsent(p.name(), p);
+        }
+        partitions = byName;
+        nodesChanged();
+    }
+
+    private void nodesChanged() {
+        live = null;
+        candidates.clear();
+        masks.clear();
+    }
+
+    private Optional<PartitionDef> partition(String name) {
+        return Optional.ofNullable(name == null ? null : partitions.get(name));
     }
 
     public ClusterConfig config() {
@@ -117,6 +146,7 @@ public final class Scheduler {
         usedMem.clear();
         usedGpus.clear();
         held.clear();
+        nodesChanged();
         Instant now = clock.instant();
         for (Node n : savedNodeRecords) {
             Instant hb = n.lastHeartbeat() == null || n.lastHeartbeat().isBefore(now) ? now : n.lastHeartbeat();
@@ -146,6 +176,10 @@ public final class Scheduler {
         savedJobs.clear();
         forgotten.clear();
         savedNodes.clear();
+        if (shapeIds.size() > 100_000) {
+            shapeIds.clear();
+            shapes.clear();
+        }
         for (Input in : inputs) {
             apply(in);
         }
@@ -204,8 +238,8 @@ public final class Scheduler {
             end(job, JobState.FAILED, null, null, "Invalid partition name specified");
             return;
         }
-        Optional<String> denied = Limits.of(policy, jobs.values(), clock.instant())
-                .deniedAtSubmit(job, effectiveTimeLimit(job, partition.get()));
+        Optional<String> denied = checksSubmit ? Limits.of(policy, jobs.values(), clock.instant())
+                .deniedAtSubmit(job, effectiveTimeLimit(job, partition.get())) : Optional.empty();
         if (denied.isPresent()) {
             end(job, JobState.FAILED, null, null, denied.get());
             return;
@@ -220,6 +254,8 @@ public final class Scheduler {
 
     private void policy(Policy p) {
         policy = p;
+        checksSubmit = Limits.checksSubmit(p);
+        limitsActive = Limits.hasLimits(p);
         boolean classic = config.settings().getOrDefault("priorityflags", "").toUpperCase(java.util.Locale.ROOT)
                 .contains("NO_FAIR_TREE");
         var tree = p.shareTree();
@@ -266,6 +302,7 @@ public final class Scheduler {
         String reason = state == NodeState.DRAINED ? old.reason() : null;
         nodes.put(r.node(), new Node(r.node(), r.cpuIds(), r.memoryMb(), state, reason, now, r.bootId()));
         savedNodes.add(r.node());
+        nodesChanged();
         if (old != null && !java.util.Objects.equals(old.bootId(), r.bootId())) {
             Set<Long> alive = new HashSet<>(r.runningJobs() == null ? List.of() : r.runningJobs());
             for (Job j : runningOn(r.node())) {
@@ -286,6 +323,7 @@ public final class Scheduler {
         n = n.heartbeatAt(clock.instant());
         if (n.state() == NodeState.DOWN && NOT_RESPONDING.equals(n.reason())) {
             n = n.with(NodeState.IDLE, null);
+            nodesChanged();
         }
         nodes.put(name, n);
         savedNodes.add(name);
@@ -309,6 +347,7 @@ public final class Scheduler {
         if (n != null) {
             nodes.put(name, n.with(NodeState.DRAINED, reason));
             savedNodes.add(name);
+            nodesChanged();
         }
     }
 
@@ -317,6 +356,7 @@ public final class Scheduler {
         if (n != null && !n.state().isUp()) {
             nodes.put(name, n.with(NodeState.IDLE, null).heartbeatAt(clock.instant()));
             savedNodes.add(name);
+            nodesChanged();
             refresh(name);
         }
     }
@@ -329,6 +369,7 @@ public final class Scheduler {
             }
             nodes.put(n.name(), n.with(NodeState.DOWN, NOT_RESPONDING));
             savedNodes.add(n.name());
+            nodesChanged();
             for (Job j : runningOn(n.name())) {
                 end(j, JobState.NODE_FAIL, null, null, "node " + n.name() + " not responding");
                 signalNodes(j, "NODE_FAIL", n.name());
@@ -364,6 +405,7 @@ public final class Scheduler {
         jobs.remove(job.id());
         savedJobs.remove(job.id());
         forgotten.add(job.id());
+        shapes.remove(job.request());
     }
 
     private void announce(JobState previous, Job job) {
@@ -377,6 +419,9 @@ public final class Scheduler {
     }
 
     private void take(Job job) {
+        if (live != null) {
+            live.take(job.allocation());
+        }
         for (NodeShare s : job.allocation()) {
             Set<Integer> used = usedCpus.computeIfAbsent(s.node(), k -> new TreeSet<>());
             for (int cpu : s.cpuIds()) {
@@ -395,6 +440,9 @@ public final class Scheduler {
     }
 
     private void release(Job job) {
+        if (live != null) {
+            live.release(job.allocation());
+        }
         for (NodeShare s : job.allocation()) {
             Set<Integer> used = usedCpus.get(s.node());
             if (used != null) {
@@ -429,6 +477,22 @@ public final class Scheduler {
             Comparator.comparing(Job::submitTime, Comparator.nullsLast(Comparator.naturalOrder()))
                     .thenComparingLong(Job::id);
 
+    /** {@link #FIFO} without the comparator chain: a pass sorts every pending job. */
+    private static int fifo(Job a, Job b) {
+        Instant x = a.submitTime();
+        Instant y = b.submitTime();
+        if (x != y) {
+            if (x == null || y == null) {
+                return x == null ? 1 : -1;
+            }
+            int c = x.compareTo(y);
+            if (c != 0) {
+                return c;
+            }
+        }
+        return Long.compare(a.id(), b.id());
+    }
+
     private Set<String> members(PartitionDef p) {
         if (p.nodes() == null || p.nodes().isBlank() || p.nodes().equalsIgnoreCase("ALL")) {
             return nodes.keySet();
@@ -461,14 +525,12 @@ public final class Scheduler {
 
     private final class Round implements SchedulingRound {
         private final Instant now = clock.instant();
-        private ResourcePool pool;
-        private final Map<String, int[]> candidates = new HashMap<>();
-        private final Map<String, java.util.BitSet> masks = new HashMap<>();
         private final Map<ResourcePool, Map<Object, Integer>> misfits = new java.util.IdentityHashMap<>();
         private final List<Job> started = new ArrayList<>();
         private Limits limits;
         private Priority priority;
         private Priority.Totals totals;
+        private final Map<String, Double> userFairshare = new HashMap<>();
 
         @Override
         public Instant now() {
@@ -477,7 +539,14 @@ public final class Scheduler {
 
         @Override
         public List<Job> pending() {
-            return jobs.values().stream().filter(j -> j.state() == JobState.PENDING).sorted(FIFO).toList();
+            List<Job> out = new ArrayList<>();
+            for (Job j : jobs.values()) {
+                if (j.state() == JobState.PENDING) {
+                    out.add(j);
+                }
+            }
+            out.sort(Scheduler::fifo);
+            return out;
         }
 
         @Override
@@ -498,7 +567,7 @@ public final class Scheduler {
                 return Optional.of(h);
             }
             // A partition removed from the configuration while its jobs waited counts as down.
-            PartitionDef p = config.partition(job.partition()).orElse(null);
+            PartitionDef p = partition(job.partition()).orElse(null);
             if (p == null || !p.isUp()) {
                 return Optional.of(Reason.PARTITION_DOWN);
             }
@@ -506,12 +575,18 @@ public final class Scheduler {
             if (asked != null && p.maxTimeMinutes() != null && (asked == 0 || asked > p.maxTimeMinutes())) {
                 return Optional.of(Reason.PARTITION_TIME_LIMIT);
             }
-            Integer maxNodes = p.param("MaxNodes").filter(v -> !v.equalsIgnoreCase("UNLIMITED"))
-                    .map(v -> Integer.parseInt(v.trim())).orElse(null);
+            Integer maxNodes = maxNodes(p);
             if (maxNodes != null && job.request().effectiveNodesMin() > maxNodes) {
                 return Optional.of(Reason.PARTITION_NODE_LIMIT);
             }
-            return limits().blocked(job, effectiveTimeLimit(job, p));
+            return limitsActive ? limits().blocked(job, effectiveTimeLimit(job, p)) : Optional.empty();
+        }
+
+        private final Map<String, Optional<Integer>> maxNodes = new HashMap<>();
+
+        private Integer maxNodes(PartitionDef p) {
+            return maxNodes.computeIfAbsent(p.name(), k -> p.param("MaxNodes")
+                    .filter(v -> !v.equalsIgnoreCase("UNLIMITED")).map(v -> Integer.parseInt(v.trim()))).orElse(null);
         }
 
         private Limits limits() {
@@ -534,8 +609,15 @@ public final class Scheduler {
         private int[] candidates(Job job) {
             return candidates.computeIfAbsent(job.partition(), name -> {
                 ResourcePool pool = pool();
-                Optional<PartitionDef> p = config.partition(name);
-                Set<String> m = p.map(Scheduler.this::members).orElse(Set.of());
+                Optional<PartitionDef> p = partition(name);
+                if (p.isEmpty()) {
+                    return new int[0];
+                }
+                String expr = p.get().nodes();
+                if (expr == null || expr.isBlank() || expr.equalsIgnoreCase("ALL")) {
+                    return java.util.stream.IntStream.range(0, pool.size()).toArray();
+                }
+                Set<String> m = new HashSet<>(Hostlist.expand(expr));
                 return java.util.stream.IntStream.range(0, pool.size()).filter(i -> m.contains(pool.names[i]))
                         .toArray();
             });
@@ -554,7 +636,7 @@ public final class Scheduler {
 
         @Override
         public ResourcePool pool() {
-            if (pool == null) {
+            if (live == null) {
                 List<String> names = new ArrayList<>();
                 List<int[]> cpus = new ArrayList<>();
                 List<int[]> sockets = new ArrayList<>();
@@ -572,14 +654,15 @@ public final class Scheduler {
                     mem.add(n.memoryMb());
                     gpus.add(gresByNode.getOrDefault(n.name(), new ResourcePool.Gpu[0]));
                 }
-                pool = new ResourcePool(names, cpus, sockets, mem, gpus);
+                ResourcePool built = new ResourcePool(names, cpus, sockets, mem, gpus);
                 for (Job j : jobs.values()) {
                     if (j.state() == JobState.RUNNING) {
-                        pool.take(j.allocation());
+                        built.take(j.allocation());
                     }
                 }
+                live = built;
             }
-            return pool;
+            return live;
         }
 
         @Override
@@ -593,9 +676,9 @@ public final class Scheduler {
          */
         @Override
         public Optional<List<NodeShare>> fit(Job job, ResourcePool on) {
-            PartitionDef p = config.partition(job.partition()).orElseThrow();
+            PartitionDef p = partition(job.partition()).orElseThrow();
             JobRequest r = job.request();
-            Object shape = java.util.List.of(job.partition(), r.withAccount(null, null).withNice(null).withTimeLimit(null));
+            Object shape = new ShapeKey(shapeOf(r), job.partition());
             Map<Object, Integer> failed = misfits.computeIfAbsent(on, k -> new HashMap<>());
             Integer at = failed.get(shape);
             if (at != null && at == on.releases) {
@@ -608,9 +691,19 @@ public final class Scheduler {
             return fit;
         }
 
+        private int shapeOf(JobRequest r) {
+            Integer id = shapes.get(r);
+            if (id == null) {
+                id = shapeIds.computeIfAbsent(r.withAccount(null, null).withNice(null).withTimeLimit(null),
+                        k -> shapeIds.size());
+                shapes.put(r, id);
+            }
+            return id;
+        }
+
         @Override
         public Integer timeLimit(Job job) {
-            return config.partition(job.partition()).map(p -> effectiveTimeLimit(job, p))
+            return partition(job.partition()).map(p -> effectiveTimeLimit(job, p))
                     .orElse(job.request().timeLimitMinutes());
         }
 
@@ -645,10 +738,11 @@ public final class Scheduler {
                 }
                 totals = new Priority.Totals(cpus, gpus, mem, maxFactor, maxQos);
             }
-            String account = job.request().account() != null ? job.request().account()
-                    : policy.defaultAccount(job.user()).orElse("");
-            double fs = fairshare.getOrDefault(job.user() + "@" + account, 0.0);
-            int pf = config.partition(job.partition()).map(d -> partitionInt(d, "PriorityJobFactor")).orElse(0);
+            double fs = job.request().account() != null
+                    ? fairshare.getOrDefault(job.user() + "@" + job.request().account(), 0.0)
+                    : userFairshare.computeIfAbsent(job.user(), u -> fairshare.getOrDefault(
+                    u + "@" + policy.defaultAccount(u).orElse(""), 0.0));
+            int pf = partition(job.partition()).map(d -> partitionInt(d, "PriorityJobFactor")).orElse(0);
             String q = job.request().qos() != null ? job.request().qos() : "normal";
             Policy.Qos qos = policy.qos().get(q);
             return priority.of(job, now, fs, pf, qos == null ? 0 : qos.priority(), totals);
@@ -656,7 +750,7 @@ public final class Scheduler {
 
         @Override
         public int priorityTier(Job job) {
-            return config.partition(job.partition()).map(d -> partitionInt(d, "PriorityTier")).orElse(0);
+            return partition(job.partition()).map(d -> partitionInt(d, "PriorityTier")).orElse(0);
         }
 
         @Override
@@ -666,14 +760,11 @@ public final class Scheduler {
                 job = job.withReason(Reason.NONE);
                 announce(null, job);
             }
-            PartitionDef p = config.partition(job.partition()).orElseThrow();
+            PartitionDef p = partition(job.partition()).orElseThrow();
             Integer limit = effectiveTimeLimit(job, p);
             Job running = job.started(shares, limit, now);
             take(running);
             put(running);
-            if (pool != null) {
-                pool.take(shares);
-            }
             if (limits != null) {
                 limits.running(running, now);
             }
@@ -694,6 +785,9 @@ public final class Scheduler {
             put(held);
             announce(job.version() == 0 ? null : JobState.PENDING, held);
         }
+    }
+
+    private record ShapeKey(int shape, String partition) {
     }
 
     private static int partitionInt(PartitionDef d, String key) {
