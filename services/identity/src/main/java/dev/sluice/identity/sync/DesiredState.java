@@ -27,6 +27,8 @@ import java.util.TreeSet;
  */
 public record DesiredState(IdentityState state, List<String> problems, List<String> warnings) {
     private static final int DEFAULT_SHARES = 1;
+    /** The contract's name rule (no white space, no ':'), which user and published group names must follow. */
+    private static final java.util.regex.Pattern NAME = java.util.regex.Pattern.compile("[^\\s:]+");
 
     public static DesiredState compute(DirectorySnapshot dir, AccountMapping mapping) {
         List<String> problems = new ArrayList<>(mapping.problems());
@@ -38,6 +40,10 @@ public record DesiredState(IdentityState state, List<String> problems, List<Stri
         for (LdapUser u : dir.users()) {
             if (u.name() == null || u.name().isBlank()) {
                 problems.add("user entry " + u.dn() + " has no user name attribute");
+                continue;
+            }
+            if (!NAME.matcher(u.name()).matches()) {
+                problems.add("user name '" + u.name() + "' (" + u.dn() + ") contains white space or ':'");
                 continue;
             }
             if (u.uid() == null || u.uid() < 0 || u.gid() == null || u.gid() < 0) {
@@ -84,6 +90,11 @@ public record DesiredState(IdentityState state, List<String> problems, List<Stri
                     m.add(n);
                 }
             }
+            if (g.gid() != null && !NAME.matcher(g.name()).matches()) {
+                problems.add("group name '" + g.name() + "' (" + g.dn() + ") has a gidNumber but contains white"
+                        + " space or ':'");
+                continue;
+            }
             if (g.gid() != null) {
                 m.addAll(namesByGid.getOrDefault(g.gid(), List.of()));
                 gids.put(g.name(), g.gid());
@@ -116,8 +127,18 @@ public record DesiredState(IdentityState state, List<String> problems, List<Stri
         for (LdapUser u : users.values()) {
             List<String> groups = groupsOfUser.getOrDefault(u.name(), List.of());
             List<String> posixGroups = groups.stream().filter(gids::containsKey).toList();
+            String email = u.email();
+            if (email != null && !email.matches("[^@\\s]+@[^@\\s]+")) {
+                warnings.add("user " + u.name() + ": mail '" + email + "' is not an e-mail address, left out");
+                email = null;
+            }
+            String shell = u.loginShell();
+            if (shell != null && !shell.startsWith("/")) {
+                warnings.add("user " + u.name() + ": loginShell '" + shell + "' is not an absolute path, left out");
+                shell = null;
+            }
             state.users().put(u.name(), new UserState(u.name(), u.uid(), u.gid(), posixGroups, u.displayName(),
-                    u.email(), u.loginShell(), accounts(u.name(), groups, mapping)));
+                    email, shell, accounts(u.name(), groups, mapping)));
         }
         return new DesiredState(state, problems, warnings);
     }

@@ -5,6 +5,7 @@ import dev.sluice.contracts.Topics;
 import dev.sluice.contracts.cloudevents.CloudEvent;
 import dev.sluice.contracts.cloudevents.KafkaCloudEvents;
 import dev.sluice.contracts.kafka.KafkaSettings;
+import dev.sluice.contracts.tests.EventValidator;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
@@ -14,8 +15,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
-/** Every committed event on sluice.identity.events, as a consumer of identity would read them. */
+/**
+ * Every committed event on sluice.identity.events, as a consumer of identity would read them; each record is
+ * checked against the contract (headers, key, JSON Schema) on the way.
+ */
 final class IdentityTopic {
+    private static final EventValidator VALIDATOR = new EventValidator();
     private IdentityTopic() {
     }
 
@@ -30,6 +35,7 @@ final class IdentityTopic {
             Map<TopicPartition, Long> end = consumer.endOffsets(partitions, Duration.ofSeconds(30));
             while (partitions.stream().anyMatch(tp -> consumer.position(tp) < end.get(tp))) {
                 for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(500))) {
+                    VALIDATOR.requireValid(r);
                     KafkaCloudEvents.fromRecord(r).ifPresent(out::add);
                 }
             }
