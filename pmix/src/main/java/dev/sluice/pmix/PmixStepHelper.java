@@ -71,8 +71,8 @@ public final class PmixStepHelper implements PmixHost, StepChannel.Handler {
         }
         System.out.flush();
         System.err.flush();
-        // halt: libpmix's own threads must not keep the helper alive, and its atexit handlers have nothing to do.
-        Runtime.getRuntime().halt(code);
+        // libpmix's own threads must not keep the helper alive, and its exit handlers have nothing left to do.
+        PmixServer.exitNow(code);
     }
 
     /**
