@@ -17,6 +17,7 @@ import java.util.stream.Collectors;
 public final class CgroupV1 implements CgroupDriver {
     static final List<String> CONTROLLERS = List.of("cpuset", "memory", "pids", "devices", "cpuacct");
     private final Path root;
+    private final java.util.Set<Path> prepared = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     public CgroupV1(Path root) {
         this.root = root;
@@ -49,16 +50,23 @@ public final class CgroupV1 implements CgroupDriver {
                 Path sluice = top.resolve("sluice");
                 Path nodeDir = sluice.resolve(node);
                 Path dir = nodeDir.resolve("job_" + jobId);
-                mkdir(sluice);
-                mkdir(nodeDir);
+                // once per node and hierarchy, and never half-done when a concurrent launch looks: a v1 cpuset
+                // starts empty and takes no child CPUs until its parent has them
+                synchronized (this) {
+                    if (prepared.add(nodeDir)) {
+                        mkdir(sluice);
+                        mkdir(nodeDir);
+                        if (c.equals("cpuset")) {
+                            inherit(top, sluice, "cpuset.cpus");
+                            inherit(top, sluice, "cpuset.mems");
+                            inherit(sluice, nodeDir, "cpuset.cpus");
+                            inherit(sluice, nodeDir, "cpuset.mems");
+                        }
+                    }
+                }
                 mkdir(dir);
                 switch (c) {
                     case "cpuset" -> {
-                        // a v1 cpuset starts empty and takes no task until it has CPUs and memory nodes
-                        inherit(top, sluice, "cpuset.cpus");
-                        inherit(top, sluice, "cpuset.mems");
-                        inherit(sluice, nodeDir, "cpuset.cpus");
-                        inherit(sluice, nodeDir, "cpuset.mems");
                         JobCgroup.write(dir.resolve("cpuset.cpus"), cpuList(limits.cpus()));
                         inherit(nodeDir, dir, "cpuset.mems");
                     }
@@ -86,6 +94,7 @@ public final class CgroupV1 implements CgroupDriver {
             }
         } catch (IOException e) {
             job.remove();
+            prepared.clear(); // set the parents up again next time, in case someone removed them
             throw e;
         }
         return job;

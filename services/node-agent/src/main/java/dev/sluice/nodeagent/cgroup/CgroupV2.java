@@ -18,6 +18,7 @@ import java.util.stream.Collectors;
 public final class CgroupV2 implements CgroupDriver {
     static final List<String> WANTED = List.of("cpuset", "memory", "pids");
     private final Path root;
+    private final java.util.Set<Path> prepared = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     public CgroupV2(Path root) {
         this.root = root;
@@ -45,12 +46,16 @@ public final class CgroupV2 implements CgroupDriver {
             // a controller reaches a cgroup only if every ancestor delegates it ("no internal processes" rule:
             // sluice/ and sluice/<node>/ hold no process themselves)
             String control = enable.stream().map(c -> "+" + c).collect(Collectors.joining(" "));
-            for (Path level : List.of(root, sluice, nodeDir)) {
-                if (level != root) {
-                    mkdir(level);
-                }
-                if (!control.isEmpty()) {
-                    JobCgroup.write(level.resolve("cgroup.subtree_control"), control);
+            synchronized (this) {
+                if (prepared.add(nodeDir)) {
+                    for (Path level : List.of(root, sluice, nodeDir)) {
+                        if (level != root) {
+                            mkdir(level);
+                        }
+                        if (!control.isEmpty()) {
+                            JobCgroup.write(level.resolve("cgroup.subtree_control"), control);
+                        }
+                    }
                 }
             }
             Files.createDirectory(dir);
@@ -68,6 +73,7 @@ public final class CgroupV2 implements CgroupDriver {
             }
         } catch (IOException e) {
             job.remove();
+            prepared.clear();
             throw e;
         }
         return job;

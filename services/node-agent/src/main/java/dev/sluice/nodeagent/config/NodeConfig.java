@@ -69,4 +69,10 @@ public interface NodeConfig {
 
     /** The sluice-stepd binary; default: the one in the launcher jar. */
     Optional<String> launcher();
+
+    /** Program run as root with the job's environment before each job; failing drains the node (Slurm Prolog). */
+    Optional<String> prolog();
+
+    /** Program run as root with the job's environment after each job; failing drains the node (Slurm Epilog). */
+    Optional<String> epilog();
 }

@@ -18,7 +18,11 @@ public class AgentReadiness implements HealthCheck {
 
     @Override
     public HealthCheckResponse call() {
-        return HealthCheckResponse.named("node-agent").status(agent.ready())
-                .withData("node", String.valueOf(agent.nodeName())).build();
+        // a drained node (failed prolog or epilog) still answers, but must not be given work
+        var drained = agent.drainReason();
+        var b = HealthCheckResponse.named("node-agent").status(agent.ready() && drained.isEmpty())
+                .withData("node", String.valueOf(agent.nodeName()));
+        drained.ifPresent(d -> b.withData("drained", d));
+        return b.build();
     }
 }

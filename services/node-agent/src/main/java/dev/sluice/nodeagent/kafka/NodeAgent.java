@@ -44,6 +44,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -77,6 +78,12 @@ public class NodeAgent implements StepEventSink {
     private volatile Thread commandThread;
     private volatile boolean stopping;
     private volatile boolean registered;
+    private final java.util.concurrent.ExecutorService launcher = Executors.newFixedThreadPool(4, r -> {
+        Thread t = new Thread(r, "sluice-launch");
+        t.setDaemon(true);
+        return t;
+    });
+    private final Map<Long, CompletableFuture<?>> launching = new java.util.concurrent.ConcurrentHashMap<>();
 
     public NodeAgent(NodeConfig config,
                      @ConfigProperty(name = "sluice.cluster-name", defaultValue = "sluice") String clusterName,
@@ -106,7 +113,8 @@ public class NodeAgent implements StepEventSink {
         List<StepLaunch.Rlimit> rlimits = config.rlimits().orElse(List.of()).stream().map(String::trim)
                 .filter(r -> !r.isEmpty()).map(StepLaunch.Rlimit::parse).toList();
         supervisor = new JobSupervisor(new JobSupervisor.Settings(name, clusterName, stateDir, config.killWait(),
-                System.getenv(), launcher, cgroups, hardware.cpuIds(), config.pidsMax(), gpus, rlimits), this);
+                System.getenv(), launcher, cgroups, hardware.cpuIds(), config.pidsMax(), gpus, rlimits,
+                config.prolog().map(Path::of).orElse(null), config.epilog().map(Path::of).orElse(null)), this);
         LOG.infof("Node %s: cgroup %s under %s, GPUs %s (%s), launcher %s", name, cgroups.version(),
                 config.cgroupRoot(), gpus.gres(), gpus.source(), launcher.binary());
         List<Long> adopted = supervisor.recover();
@@ -190,6 +198,7 @@ public class NodeAgent implements StepEventSink {
         if (heartbeats != null) {
             heartbeats.shutdownNow();
         }
+        launcher.shutdown();
         if (supervisor != null) {
             supervisor.close();
         }
@@ -218,19 +227,44 @@ public class NodeAgent implements StepEventSink {
         return supervisor == null ? List.of() : supervisor.runningJobs();
     }
 
+    public Optional<String> drainReason() {
+        return supervisor == null ? Optional.empty() : supervisor.drainReason();
+    }
+
     public boolean ready() {
         return registered && commandThread != null && commandThread.isAlive();
     }
 
     @Override
-    public void started(StepStarted event) throws Exception {
-        send(event, name + "/" + event.jobId() + "/" + event.stepId() + "/started");
+    public void started(StepStarted event) {
+        // not awaited: the launch loop must not wait a broker round trip per job. The idempotent producer keeps
+        // it ahead of the same job's StepFinished (same key, same partition), which is awaited.
+        var record = KafkaCloudEvents.toRecord(source, event, name + "/" + event.jobId() + "/" + event.stepId()
+                + "/started");
+        producer.send(record, (meta, error) -> {
+            if (error != null) {
+                LOG.warnf("StepStarted of job %d not published: %s", event.jobId(), error.toString());
+            }
+        });
     }
 
     @Override
     public void finished(StepFinished event) throws Exception {
         // the same end reported again (after a crash before the "reported" mark) keeps its id, so it dedups
         send(event, name + "/" + event.jobId() + "/" + event.stepId() + "/finished");
+    }
+
+    @Override
+    public void finished(List<StepFinished> events) throws Exception {
+        // all sent, then all awaited: one broker round trip for a burst of ends instead of one per job
+        List<java.util.concurrent.Future<?>> acks = new java.util.ArrayList<>();
+        for (StepFinished e : events) {
+            acks.add(producer.send(KafkaCloudEvents.toRecord(source, e,
+                    name + "/" + e.jobId() + "/" + e.stepId() + "/finished")));
+        }
+        for (var ack : acks) {
+            ack.get(30, TimeUnit.SECONDS);
+        }
     }
 
     private void send(Event event, String id) {
@@ -273,6 +307,10 @@ public class NodeAgent implements StepEventSink {
                     }
                     next = r.offset() + 1;
                 }
+                // a launch still queued when its offset is committed would be lost in a crash
+                for (CompletableFuture<?> f : List.copyOf(launching.values())) {
+                    f.join();
+                }
                 // committed per batch: a crash mid-batch replays a few commands, and a replayed launch or signal
                 // changes nothing (the job directory is the "seen it" mark)
                 if (next >= 0) {
@@ -302,8 +340,23 @@ public class NodeAgent implements StepEventSink {
             return;
         }
         switch (ce.get().data()) {
-            case LaunchRequested l -> supervisor.launch(l);
+            case LaunchRequested l -> {
+                // launches overlap (cgroup set-up and process start wait on the kernel more than on a CPU)
+                CompletableFuture<?> f = CompletableFuture.runAsync(() -> supervisor.launch(l), launcher);
+                launching.put(l.jobId(), f);
+                f.whenComplete((ignored, e) -> {
+                    launching.remove(l.jobId(), f);
+                    if (e != null) {
+                        LOG.errorf(e, "Launch of job %d failed unexpectedly", l.jobId());
+                    }
+                });
+            }
             case SignalRequested s -> {
+                // a cancel right behind its launch applies to the started job, not to nothing
+                CompletableFuture<?> pending = launching.get(s.jobId());
+                if (pending != null) {
+                    pending.exceptionally(e -> null).join();
+                }
                 if (!supervisor.signal(s.jobId(), s.reason() == null ? "CANCELLED" : s.reason(),
                         Duration.ofSeconds(Math.max(0, s.killWaitSeconds())))) {
                     LOG.infof("Signal for job %d ignored: it does not run here", s.jobId());

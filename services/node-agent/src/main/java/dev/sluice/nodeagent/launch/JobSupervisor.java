@@ -65,10 +65,13 @@ public final class JobSupervisor implements AutoCloseable {
      * @param nodeCpus the node's CPUs, for a launch whose allocation names none
      * @param pidsMax  pids controller limit per job, 0 = none
      * @param rlimits  limits every task starts with (sluice-stepd --rlimit)
+     * @param prolog   run as root with the job's environment before the job starts; null for none
+     * @param epilog   run as root with the job's environment after the job ended; null for none
      */
     public record Settings(String node, String clusterName, Path stateDir, Duration killWait,
                            Map<String, String> baseEnv, StepLauncher launcher, CgroupDriver cgroups,
-                           List<Integer> nodeCpus, long pidsMax, Gpus gpus, List<StepLaunch.Rlimit> rlimits) {
+                           List<Integer> nodeCpus, long pidsMax, Gpus gpus, List<StepLaunch.Rlimit> rlimits,
+                           Path prolog, Path epilog) {
         public Settings {
             baseEnv = Map.copyOf(baseEnv);
             nodeCpus = List.copyOf(nodeCpus);
@@ -83,6 +86,8 @@ public final class JobSupervisor implements AutoCloseable {
     private final int agentUid = ProcFs.ownUid();
     private final UserGroups userGroups = new UserGroups();
     private final Map<Long, RunningJob> running = new ConcurrentHashMap<>();
+    /** Why the node takes no more jobs (a failed prolog or epilog), null while it does. */
+    private volatile String drainReason;
     /** Cgroups of reported jobs that could not be removed yet (a process was still leaving). */
     private final List<JobCgroup> leftovers = new CopyOnWriteArrayList<>();
     /** The length of a time-limit minute; only tests shorten it, to see a TIMEOUT without waiting minutes. */
@@ -231,7 +236,12 @@ public final class JobSupervisor implements AutoCloseable {
         }
         JobCgroup cgroup = JobCgroup.NONE;
         try {
+            String drained = drainReason;
+            if (drained != null) {
+                throw new LaunchFailure("node " + node + " is drained: " + drained);
+            }
             Prepared prepared = prepare(dir, launch);
+            runProlog(launch, prepared);
             try {
                 cgroup = settings.cgroups().create(node, launch.jobId(), prepared.limits());
             } catch (IOException e) {
@@ -370,11 +380,74 @@ public final class JobSupervisor implements AutoCloseable {
                 new CgroupDriver.Limits(cpus, memMb, settings.pidsMax(), denied), gpus);
     }
 
-    private Process startStepd(JobDir dir, Prepared p, JobCgroup cgroup) throws LaunchFailure {
-        LaunchRequested launch = p.launch();
+    /** Why this node takes no more jobs (prolog or epilog failure), if it does not. */
+    public Optional<String> drainReason() {
+        return Optional.ofNullable(drainReason);
+    }
+
+    private Map<String, String> jobEnvironment(LaunchRequested launch, Prepared p) {
         Map<String, String> env = JobEnvironment.build(settings.baseEnv(), launch, node,
                 launch.clusterName() == null ? settings.clusterName() : launch.clusterName(), p.workDir().toString());
         env.putAll(gpuEnvironment(p.gpus()));
+        return env;
+    }
+
+    /** Slurm's Prolog: as root, with the job's environment; a failure drains the node, since it may be broken. */
+    private void runProlog(LaunchRequested launch, Prepared p) throws LaunchFailure {
+        if (settings.prolog() == null) {
+            return;
+        }
+        Optional<String> failure = runAsRoot("prolog", settings.prolog(), jobEnvironment(launch, p), launch.jobId());
+        if (failure.isPresent()) {
+            drainReason = failure.get();
+            throw new LaunchFailure(failure.get() + "; node " + node + " drained");
+        }
+    }
+
+    /** Slurm's Epilog, after the job ended and before its end is reported; a failure drains the node. */
+    private Optional<String> runEpilog(RunningJob job) {
+        if (settings.epilog() == null) {
+            return Optional.empty();
+        }
+        Optional<LaunchRequested> launch = job.dir.launch();
+        Map<String, String> env = new java.util.HashMap<>(settings.baseEnv());
+        launch.ifPresent(l -> {
+            String workDir = l.spec() == null || l.spec().workDir() == null ? "/" : l.spec().workDir();
+            env.putAll(JobEnvironment.build(settings.baseEnv(), l, node,
+                    l.clusterName() == null ? settings.clusterName() : l.clusterName(), workDir));
+        });
+        Optional<String> failure = runAsRoot("epilog", settings.epilog(), env, job.dir.jobId());
+        failure.ifPresent(f -> drainReason = f);
+        return failure;
+    }
+
+    private Optional<String> runAsRoot(String what, Path program, Map<String, String> env, long jobId) {
+        ProcessBuilder pb = new ProcessBuilder(program.toString())
+                .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(jobsDir.resolve(jobId + "/" + what + ".log").toFile()));
+        pb.environment().clear();
+        pb.environment().putAll(env);
+        try {
+            Process proc = pb.start();
+            if (!proc.waitFor(5, TimeUnit.MINUTES)) {
+                proc.destroyForcibly();
+                return Optional.of(what + " " + program + " timed out for job " + jobId);
+            }
+            return proc.exitValue() == 0 ? Optional.empty()
+                    : Optional.of(what + " " + program + " exited with status " + proc.exitValue() + " for job "
+                    + jobId);
+        } catch (IOException e) {
+            return Optional.of(what + " " + program + " could not run for job " + jobId + ": " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return Optional.of(what + " " + program + " interrupted for job " + jobId);
+        }
+    }
+
+    private Process startStepd(JobDir dir, Prepared p, JobCgroup cgroup) throws LaunchFailure {
+        LaunchRequested launch = p.launch();
+        Map<String, String> env = jobEnvironment(launch, p);
         List<String> argv = p.shebang() ? List.of(p.script().toString())
                 : List.of("/bin/sh", p.script().toString());
         StepLaunch.Builder b = StepLaunch.builder(argv)
@@ -477,7 +550,17 @@ public final class JobSupervisor implements AutoCloseable {
                 LOG.warnf(e, "Watching job %d failed; retrying", job.dir.jobId());
             }
         }
-        ended.forEach(this::publish);
+        if (ended.size() > 1) {
+            try {
+                sink.finished(ended.stream().map(j -> j.report).toList());
+                ended.forEach(this::markReported);
+            } catch (Exception e) {
+                LOG.warnf("Could not report %d job ends at once (%s); one by one", ended.size(), e.toString());
+                ended.forEach(this::publish);
+            }
+        } else {
+            ended.forEach(this::publish);
+        }
         leftovers.removeIf(JobCgroup::remove);
     }
 
@@ -497,7 +580,12 @@ public final class JobSupervisor implements AutoCloseable {
         if (status.isPresent()) {
             // the batch script's end is the job's end: nothing it started may outlive it
             killBelow(job);
-            job.report = endReport(job, status.get());
+            StepFinished report = endReport(job, status.get());
+            Optional<String> epilog = status.get().error() == null ? runEpilog(job) : Optional.empty();
+            job.report = epilog.isEmpty() ? report : new StepFinished(report.jobId(), report.stepId(), report.node(),
+                    report.time(), report.state(), report.exitCode(), report.signal(), report.usage(),
+                    (report.detail() == null ? "" : report.detail() + "; ") + epilog.get() + "; node " + node
+                            + " drained");
         }
     }
 
@@ -521,26 +609,38 @@ public final class JobSupervisor implements AutoCloseable {
     }
 
     private void publish(RunningJob job) {
+        if (running.get(job.dir.jobId()) != job) {
+            return;
+        }
+        try {
+            sink.finished(job.report);
+            markReported(job);
+        } catch (Exception e) {
+            LOG.warnf("Could not report the end of job %d yet: %s", job.dir.jobId(), e.toString());
+        }
+    }
+
+    /** After Kafka took the end: the "reported" mark, then the job's cgroups go. */
+    private void markReported(RunningJob job) {
         synchronized (job) {
-            if (!running.containsKey(job.dir.jobId()) || running.get(job.dir.jobId()) != job) {
+            if (!running.remove(job.dir.jobId(), job)) {
                 return;
             }
             try {
-                sink.finished(job.report);
                 job.dir.writeAtomically(JobDir.REPORTED, job.report.state().name());
-                running.remove(job.dir.jobId(), job);
-                if (job.timeLimit != null) {
-                    job.timeLimit.cancel(false);
-                }
-                job.cgroup.killAll();
-                if (!job.cgroup.remove()) {
-                    leftovers.add(job.cgroup);
-                }
-                LOG.debugf("Job %d ended: %s %d:%d", job.dir.jobId(), job.report.state(), job.report.exitCode(),
-                        job.report.signal());
-            } catch (Exception e) {
-                LOG.warnf("Could not report the end of job %d yet: %s", job.dir.jobId(), e.toString());
+            } catch (IOException e) {
+                // reported again after a restart, with the same event id: consumers drop the repeat
+                LOG.warnf("Could not mark job %d reported: %s", job.dir.jobId(), e.toString());
             }
+            if (job.timeLimit != null) {
+                job.timeLimit.cancel(false);
+            }
+            job.cgroup.killAll();
+            if (!job.cgroup.remove()) {
+                leftovers.add(job.cgroup);
+            }
+            LOG.debugf("Job %d ended: %s %d:%d", job.dir.jobId(), job.report.state(), job.report.exitCode(),
+                    job.report.signal());
         }
     }
 
@@ -558,7 +658,9 @@ public final class JobSupervisor implements AutoCloseable {
      */
     private static void killBelow(RunningJob job) {
         job.cgroup.killAll();
-        if (job.wrapperPid > 0 && job.wrapperAlive()) {
+        // with cgroups, the cgroup holds every process of the task (it joined before anything could fork);
+        // the /proc walk below costs milliseconds per job, so it is only the fallback without them
+        if (job.cgroup.procsFiles().isEmpty() && job.wrapperPid > 0 && job.wrapperAlive()) {
             ProcFs.descendants(job.wrapperPid).forEach(ProcessHandle::destroyForcibly);
         }
     }

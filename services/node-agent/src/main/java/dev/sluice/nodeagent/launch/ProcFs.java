@@ -3,7 +3,6 @@ package dev.sluice.nodeagent.launch;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
@@ -13,8 +12,6 @@ import java.util.Optional;
  */
 public final class ProcFs {
     private static final Path PROC = Path.of("/proc");
-    /** USER_HZ: the unit of /proc/<pid>/stat times, 100 on every Linux ABI in use. */
-    private static final long TICKS_PER_SECOND = 100;
 
     private ProcFs() {
     }
@@ -36,34 +33,6 @@ public final class ProcFs {
     public static boolean isAlive(long pid, long startTicks) {
         Optional<String[]> f = statFields(pid);
         return f.isPresent() && !f.get()[0].equals("Z") && Long.parseLong(f.get()[19]) == startTicks;
-    }
-
-    /** CPU time (user, system) in ms of one process plus its reaped children, and its RSS/peak RSS in KiB. */
-    public record Sample(long userMs, long systemMs, long rssKb, long hwmKb) {
-    }
-
-    public static Optional<Sample> sample(long pid) {
-        Optional<String[]> f = statFields(pid);
-        if (f.isEmpty()) {
-            return Optional.empty();
-        }
-        String[] s = f.get();
-        long user = Long.parseLong(s[11]) + Long.parseLong(s[13]);
-        long sys = Long.parseLong(s[12]) + Long.parseLong(s[14]);
-        long rss = 0;
-        long hwm = 0;
-        try {
-            for (String line : Files.readAllLines(PROC.resolve(pid + "/status"))) {
-                if (line.startsWith("VmRSS:")) {
-                    rss = kb(line);
-                } else if (line.startsWith("VmHWM:")) {
-                    hwm = kb(line);
-                }
-            }
-        } catch (IOException e) {
-            // the process ended between the two reads: its CPU figures are still good
-        }
-        return Optional.of(new Sample(user * 1000 / TICKS_PER_SECOND, sys * 1000 / TICKS_PER_SECOND, rss, hwm));
     }
 
     /** The real uid of this process (the agent), from /proc/self/status. */
@@ -118,16 +87,5 @@ public final class ProcFs {
         } catch (IOException | RuntimeException e) {
             return Optional.empty();
         }
-    }
-
-    private static long kb(String line) {
-        String[] f = line.trim().split("\\s+");
-        return Long.parseLong(f[1]);
-    }
-
-    static List<Long> pids(List<ProcessHandle> handles) {
-        List<Long> out = new ArrayList<>();
-        handles.forEach(h -> out.add(h.pid()));
-        return out;
     }
 }

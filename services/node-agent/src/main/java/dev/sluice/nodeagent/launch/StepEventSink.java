@@ -11,4 +11,11 @@ public interface StepEventSink {
     void started(StepStarted event) throws Exception;
 
     void finished(StepFinished event) throws Exception;
+
+    /** Several ends at once; returns once all are durable, throws if any is not (then each is retried alone). */
+    default void finished(java.util.List<StepFinished> events) throws Exception {
+        for (StepFinished e : events) {
+            finished(e);
+        }
+    }
 }

@@ -39,7 +39,7 @@ class JobSupervisorRestartTest {
 
     final List<JobSupervisor> supervisors = new ArrayList<>();
 
-    static final class Collected implements StepEventSink {
+    static class Collected implements StepEventSink {
         final List<Object> events = new CopyOnWriteArrayList<>();
 
         @Override

@@ -36,7 +36,7 @@ public final class TestSettings {
     public static JobSupervisor.Settings of(String node, Path stateDir, CgroupDriver cgroups, Gpus gpus,
                                             List<dev.sluice.launcher.StepLaunch.Rlimit> rlimits) {
         return new JobSupervisor.Settings(node, "c", stateDir, Duration.ofSeconds(30), System.getenv(),
-                StepLauncher.locate(), cgroups, onlineCpus(), 0, gpus, rlimits);
+                StepLauncher.locate(), cgroups, onlineCpus(), 0, gpus, rlimits, null, null);
     }
 
     /** A @TempDir is 0700 root: jobs running as nobody must be able to enter it and write their output. */

@@ -1,0 +1,125 @@
+package dev.sluice.nodeagent.launch;
+
+import dev.sluice.contracts.job.JobSpec;
+import dev.sluice.contracts.job.JobState;
+import dev.sluice.contracts.job.NodeAllocation;
+import dev.sluice.contracts.job.Resources;
+import dev.sluice.contracts.node.LaunchRequested;
+import dev.sluice.contracts.step.StepFinished;
+import dev.sluice.nodeagent.cgroup.CgroupDriver;
+import dev.sluice.nodeagent.discovery.Gpus;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Prolog and epilog run as root with the job's environment; a failing one drains the node. */
+class PrologEpilogTest {
+    static final String NODE = "pnode";
+    @TempDir
+    Path stateDir;
+    @TempDir
+    Path workDir;
+    @TempDir
+    Path bin;
+    JobSupervisor supervisor;
+
+    @BeforeEach
+    void open() throws IOException {
+        TestSettings.openToAll(workDir);
+    }
+
+    @AfterEach
+    void stop() {
+        if (supervisor != null) {
+            supervisor.close();
+        }
+    }
+
+    @Test
+    void prologAndEpilogRunAsRootAroundTheJobWithItsEnvironment() throws IOException {
+        // the prolog (root) makes the trace file writable for the job (nobody)
+        Path prolog = program("prolog", "#!/bin/sh\necho \"prolog $(id -u) $SLURM_JOB_ID $SLURM_JOB_USER\" >> "
+                + workDir + "/trace\nchmod 666 " + workDir + "/trace\n");
+        Path epilog = program("epilog", "#!/bin/sh\necho \"epilog $(id -u) $SLURM_JOB_ID\" >> " + workDir + "/trace\n");
+        JobSupervisor_Collected sink = new JobSupervisor_Collected();
+        start(prolog, epilog, sink);
+        supervisor.launch(launch(201, "#!/bin/sh\necho \"job $(id -u)\" >> trace\n"));
+        StepFinished end = sink.await(201);
+        assertThat(end.state()).isEqualTo(JobState.COMPLETED);
+        assertThat(Files.readAllLines(workDir.resolve("trace")))
+                .containsExactly("prolog 0 201 nobody", "job 65534", "epilog 0 201");
+        assertThat(supervisor.drainReason()).isEmpty();
+    }
+
+    @Test
+    void failingPrologFailsTheJobWithoutRunningItAndDrainsTheNode() throws IOException {
+        Path prolog = program("prolog", "#!/bin/sh\nexit 3\n");
+        JobSupervisor_Collected sink = new JobSupervisor_Collected();
+        start(prolog, null, sink);
+        supervisor.launch(launch(202, "#!/bin/sh\ntouch ran\n"));
+        StepFinished end = sink.await(202);
+        assertThat(end.state()).isEqualTo(JobState.FAILED);
+        assertThat(end.detail()).isEqualTo("launch failed: prolog " + prolog + " exited with status 3 for job 202; node "
+                + NODE + " drained");
+        assertThat(workDir.resolve("ran")).doesNotExist();
+        assertThat(supervisor.drainReason()).contains("prolog " + prolog + " exited with status 3 for job 202");
+
+        supervisor.launch(launch(203, "#!/bin/sh\ntouch ran\n"));
+        assertThat(sink.await(203).detail()).startsWith("launch failed: node " + NODE + " is drained: prolog ");
+        assertThat(workDir.resolve("ran")).doesNotExist();
+    }
+
+    @Test
+    void failingEpilogIsToldInTheJobsEndAndDrainsTheNode() throws IOException {
+        Path epilog = program("epilog", "#!/bin/sh\nexit 1\n");
+        JobSupervisor_Collected sink = new JobSupervisor_Collected();
+        start(null, epilog, sink);
+        supervisor.launch(launch(204, "#!/bin/sh\ntrue\n"));
+        StepFinished end = sink.await(204);
+        assertThat(end.state()).isEqualTo(JobState.COMPLETED);
+        assertThat(end.detail()).isEqualTo("epilog " + epilog + " exited with status 1 for job 204; node " + NODE
+                + " drained");
+        assertThat(supervisor.drainReason()).isPresent();
+    }
+
+    private void start(Path prolog, Path epilog, JobSupervisor_Collected sink) throws IOException {
+        JobSupervisor.Settings base = TestSettings.of(NODE, stateDir, CgroupDriver.of("auto", Path.of("/sys/fs/cgroup")),
+                Gpus.NONE, List.of());
+        supervisor = new JobSupervisor(new JobSupervisor.Settings(base.node(), base.clusterName(), base.stateDir(),
+                base.killWait(), base.baseEnv(), base.launcher(), base.cgroups(), base.nodeCpus(), base.pidsMax(),
+                base.gpus(), base.rlimits(), prolog, epilog), sink);
+        supervisor.start(Duration.ofMillis(50));
+    }
+
+    private Path program(String name, String text) throws IOException {
+        Path p = bin.resolve(name);
+        Files.writeString(p, text);
+        Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rwx------"));
+        return p;
+    }
+
+    private LaunchRequested launch(long id, String script) {
+        JobSpec spec = new JobSpec("p", "cpu", null, null, script, workDir.toString(), "/dev/null", null, Map.of(),
+                Resources.of(1, 1, null), 0);
+        return new LaunchRequested(NODE, id, Instant.now(), TestSettings.NOBODY, spec,
+                List.of(new NodeAllocation(NODE, 1, List.of(0), 0, List.of())), 0, "c");
+    }
+
+    static final class JobSupervisor_Collected extends JobSupervisorRestartTest.Collected {
+        StepFinished await(long id) {
+            return awaitFinished(id);
+        }
+    }
+}
