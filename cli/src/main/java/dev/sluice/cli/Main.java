@@ -33,6 +33,7 @@ public final class Main {
             case "scancel" -> Scancel.run(ctx, rest, api);
             case "sacct" -> Sacct.run(ctx, rest, api);
             case "sacctmgr" -> dev.sluice.cli.sacctmgr.Sacctmgr.run(ctx, rest, api);
+            case "sreport" -> dev.sluice.cli.sreport.Sreport.run(ctx, rest, api);
             default -> {
                 ctx.err().println("sluice: unknown command " + args[0]);
                 yield 2;
