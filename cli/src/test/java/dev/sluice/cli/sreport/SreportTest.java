@@ -62,7 +62,7 @@ class SreportTest {
                 .startsWith("sluice|||root|4|0\n");
         Harness.Result gpu = h.run("sreport", "cluster", "Utilization", "--tres=gres/gpu", "-t", "Hours");
         assertThat(gpu.out()).contains("Usage reported in TRES Hours\n", "TRES Name");
-        assertThat(h.requestList().get(3).pathAndQuery()).isEqualTo("/api/v1/sreport/Utilization?tres=gres%2Fgpu");
+        assertThat(h.requestList().get(2).pathAndQuery()).isEqualTo("/api/v1/sreport/Utilization?tres=gres%2Fgpu");
     }
 
     @Test
