@@ -142,6 +142,8 @@ class StepChannelTest {
 
     @Test
     void theBindingsLayoutMatchesTheInstalledHeaders() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(java.nio.file.Files.isExecutable(java.nio.file.Path.of(OpenMpi.MPICC)),
+                "Open MPI is not installed (apt-get install openmpi-bin libopenmpi-dev libpmix-dev libpmix2)");
         PmixAbi.verify(); // throws, naming each mismatch, if the probe disagrees (or did not run)
     }
 
