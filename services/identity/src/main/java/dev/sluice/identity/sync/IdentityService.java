@@ -61,7 +61,8 @@ public class IdentityService {
                 t.setDaemon(true);
                 return t;
             });
-            schedule.scheduleWithFixedDelay(this::scheduledSync, every, every, TimeUnit.MILLISECONDS);
+            // the first run right after start, so a newly deployed identity fills Sluice without waiting an interval
+            schedule.scheduleWithFixedDelay(this::scheduledSync, 0, every, TimeUnit.MILLISECONDS);
             LOG.infof("LDAP sync from %s every %s", settings().url(), config.sync().interval());
         }
     }
