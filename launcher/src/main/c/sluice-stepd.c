@@ -32,6 +32,7 @@
 #include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #define SETUP_ERROR_EXIT 254
@@ -548,6 +549,14 @@ static void setup_and_exec(const struct options *o, bool new_session) {
     cloexec_inherited_fds();
     reset_signals();
     execvp(o->argv[0], o->argv);
+    /* ETXTBSY: a multithreaded caller (the node agent, launching several jobs at once) may have forked another
+     * child while it still held this freshly written script open for writing; that child closes the descriptor
+     * within moments, so wait for it (as Go's os/exec does) rather than fail the job. */
+    for (int tries = 0; errno == ETXTBSY && tries < 200; tries++) {
+        struct timespec pause = {0, 10 * 1000 * 1000};
+        nanosleep(&pause, NULL);
+        execvp(o->argv[0], o->argv);
+    }
     setup_error(errno, "cannot execute %s", o->argv[0]);
 }
 
