@@ -90,18 +90,22 @@ public final class PassBenchmark {
         gc();
         long perJob = (used() - before) / pendingCount;
         System.out.printf("submit + first pass: %.0f ms (%d started, every reason announced)%n", firstMs, started);
-        double best = Double.MAX_VALUE;
+        var threads = java.lang.management.ManagementFactory.getThreadMXBean();
         List<Double> times = new ArrayList<>();
+        List<Double> cpu = new ArrayList<>();
         for (int i = 0; i < 7; i++) {
+            long c0 = threads.getCurrentThreadCpuTime();
             long q0 = System.nanoTime();
             s.handle(new Input.Tick());
-            double ms = (System.nanoTime() - q0) / 1e6;
-            times.add(ms);
-            best = Math.min(best, ms);
+            times.add((System.nanoTime() - q0) / 1e6);
+            cpu.add((threads.getCurrentThreadCpuTime() - c0) / 1e6);
         }
         times.sort(null);
-        System.out.printf("full pass, %d pending on %d nodes: median %.0f ms, best %.0f ms (7 passes)%n",
-                pendingCount - started, nodeCount, times.get(times.size() / 2), best);
+        cpu.sort(null);
+        // On a shared machine the wall time includes the neighbours; the thread's CPU time does not.
+        System.out.printf("full pass, %d pending on %d nodes (7 passes): wall median %.0f ms best %.0f ms; "
+                        + "CPU median %.0f ms best %.0f ms%n", pendingCount - started, nodeCount,
+                times.get(3), times.get(0), cpu.get(3), cpu.get(0));
         System.out.printf("heap per pending job: %d bytes%n", perJob);
     }
 

@@ -143,8 +143,7 @@ public final class PriorityStrategy implements SchedulingStrategy {
     }
 
     /**
-     * The fewest running jobs (in order of expected end) whose resources make the job fit, found by bisection:
-     * fitting only gets easier as more jobs end.
+     * The fewest running jobs (in order of expected end) whose resources make the job fit.
      */
     /** Higher tier, then higher priority, then earlier in submit order. */
     private record Rank(int tier, double priority, int index) implements Comparable<Rank> {
@@ -178,21 +177,45 @@ public final class PriorityStrategy implements SchedulingStrategy {
         if (fit.isEmpty()) {
             return Optional.empty();
         }
+        // Give running jobs back one at a time in order of end; only try a placement once enough CPUs and GPUs
+        // are free in the job's nodes to make one possible.
+        JobRequest r = job.request();
+        long needCpus = (long) r.effectiveTasks() * r.effectiveCpusPerTask();
+        long needGpus = (long) r.effectiveGpusPerNode() * r.effectiveNodesMin();
+        ResourcePool best = round.pool().copy();
+        long freeCpus = 0;
+        long freeGpus = 0;
+        for (int i = mask.nextSetBit(0); i >= 0; i = mask.nextSetBit(i + 1)) {
+            freeCpus += best.freeCount[i];
+            freeGpus += best.freeGpus[i].cardinality();
+        }
+        List<NodeShare> shares = null;
         int lo = 0;
-        int hi = relevant.size();
-        ResourcePool best = all.copy();
-        List<NodeShare> shares = fit.get();
-        while (lo < hi) {
-            int mid = (lo + hi) >>> 1;
-            ResourcePool p = released(round.pool(), relevant, mid);
-            Optional<List<NodeShare>> f = round.fit(job, p);
-            if (f.isPresent()) {
-                hi = mid;
-                best = p;
-                shares = f.get();
-            } else {
-                lo = mid + 1;
+        while (true) {
+            if (freeCpus >= needCpus && freeGpus >= needGpus) {
+                Optional<List<NodeShare>> f = round.fit(job, best);
+                if (f.isPresent()) {
+                    shares = f.get();
+                    break;
+                }
             }
+            if (lo == relevant.size()) {
+                break;
+            }
+            for (NodeShare s : relevant.get(lo).allocation()) {
+                Integer i = best.index.get(s.node());
+                if (i != null && mask.get(i)) {
+                    freeCpus += s.cpuIds().size();
+                    freeGpus += s.gpuIds().size();
+                }
+            }
+            best.release(relevant.get(lo).allocation());
+            lo++;
+        }
+        if (shares == null) {
+            shares = fit.get();
+            best = all.copy();
+            lo = relevant.size();
         }
         Instant shadow = lo == 0 ? now : end(round, relevant.get(lo - 1), now);
         best.take(shares);
