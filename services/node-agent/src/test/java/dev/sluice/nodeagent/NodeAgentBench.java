@@ -85,6 +85,8 @@ class NodeAgentBench {
                             + "node: %.1f s from the first LaunchRequested to the last StepFinished = %.0f jobs/s "
                             + "(publishing the burst took %.2f s; %d COMPLETED)", jobs, cpus.size(), seconds,
                     jobs / seconds, (published - start) / 1e9, completed);
+            log.all(StepFinished.class).stream().filter(f -> ids.contains(f.jobId()) && f.state() != JobState.COMPLETED)
+                    .limit(3).forEach(f -> System.out.println("BENCH not completed: " + f));
             System.out.println("BENCH " + line);
             Files.writeString(Path.of("target/node-agent-bench.txt"), line + "\n");
         } finally {
