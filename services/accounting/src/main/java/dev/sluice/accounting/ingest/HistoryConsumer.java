@@ -41,6 +41,8 @@ public class HistoryConsumer {
     Pool db;
     @Inject
     JobHistoryWriter writer;
+    @Inject
+    dev.sluice.accounting.jobcomp.JobcompPublisher jobcomp;
 
     @ConfigProperty(name = "kafka.bootstrap.servers")
     String bootstrapServers;
@@ -125,6 +127,23 @@ public class HistoryConsumer {
                         .collect().last()
                         .replaceWithVoid())
                 .await().atMost(Duration.ofSeconds(60));
+        // After the history commit and before the offset commit: a job that just finished goes out on
+        // sluice.jobcomp; a failure here rewinds the batch like a database failure, and the rewrite is harmless.
+        java.util.Set<Long> jobs = new java.util.LinkedHashSet<>();
+        for (Event e : events) {
+            if (e instanceof dev.sluice.contracts.job.JobStateChanged s) {
+                jobs.add(s.jobId());
+            } else if (e instanceof dev.sluice.contracts.job.JobSubmitted s) {
+                jobs.add(s.jobId());
+            }
+        }
+        try {
+            jobcomp.publish(jobs);
+        } catch (RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IllegalStateException("jobcomp: " + e, e);
+        }
     }
 
     private static Optional<CloudEvent<Event>> decode(ConsumerRecord<String, byte[]> r) {
