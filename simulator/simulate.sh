@@ -9,4 +9,4 @@ sim="$root/simulator/target/sluice-simulator-0.1.0-SNAPSHOT.jar"
 if [[ ! -f "$core" || ! -f "$sim" ]]; then
   (cd "$root" && JAVA_HOME="$java_home" ./mvnw -B -q -pl simulator -am install -DskipTests >&2)
 fi
-exec "$java_home/bin/java" -XX:+UseParallelGC -cp "$core:$sim" dev.sluice.simulator.Simulate "$@"
+exec "$java_home/bin/java" -XX:+UseParallelGC -Dsluice.default-trace="$root/../shared/data/lublin_256.swf" -cp "$core:$sim" dev.sluice.simulator.Simulate "$@"

@@ -9,7 +9,8 @@ import java.util.List;
  * [--estimate actual|trace|factor:N] [--jobs N]}: one JSON object per policy on stdout.
  */
 public final class Simulate {
-    public static final String DEFAULT_TRACE = "/work/shared/data/lublin_256.swf";
+    /** The project's trace (shared/ sits beside the repository); simulate.sh passes its path. */
+    public static final String DEFAULT_TRACE = System.getProperty("sluice.default-trace", "../shared/data/lublin_256.swf");
 
     private Simulate() {
     }
