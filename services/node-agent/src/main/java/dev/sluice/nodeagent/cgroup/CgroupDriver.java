@@ -41,11 +41,13 @@ public sealed interface CgroupDriver permits CgroupV1, CgroupV2, CgroupDriver.No
             case "v1" -> new CgroupV1(root);
             case "v2" -> new CgroupV2(root);
             case "auto" -> {
+                // only hierarchies this agent may change: an unprivileged agent (a developer's laptop) runs jobs
+                // unconfined rather than failing every launch
                 if (Files.exists(root.resolve("cgroup.controllers"))) {
-                    yield new CgroupV2(root);
+                    yield Files.isWritable(root.resolve("cgroup.subtree_control")) ? new CgroupV2(root) : new None();
                 }
-                if (Files.exists(root.resolve("memory/memory.limit_in_bytes"))
-                        || Files.exists(root.resolve("cpuset/cpuset.cpus"))) {
+                if (Files.isWritable(root.resolve("memory/cgroup.procs"))
+                        || Files.isWritable(root.resolve("cpuset/cgroup.procs"))) {
                     yield new CgroupV1(root);
                 }
                 yield new None();

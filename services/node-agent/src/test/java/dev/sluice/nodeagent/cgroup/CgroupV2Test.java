@@ -21,6 +21,7 @@ class CgroupV2Test {
     @Test
     void autoDetectsV2ByItsRootControllersFile() throws IOException {
         Files.writeString(root.resolve("cgroup.controllers"), "cpuset cpu io memory hugetlb pids rdma misc\n");
+        Files.writeString(root.resolve("cgroup.subtree_control"), "");
         assertThat(CgroupDriver.of("auto", root).version()).isEqualTo("v2");
         assertThat(CgroupDriver.of("auto", root.resolve("nothing-mounted")).version()).isEqualTo("none");
     }
