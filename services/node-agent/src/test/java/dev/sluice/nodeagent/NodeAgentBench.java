@@ -32,7 +32,7 @@ import java.util.UUID;
 import java.util.concurrent.Future;
 
 /**
- * Benchmark, not a test (skipped unless -Dsluice.bench=true; run by bench/run.sh): trivial jobs drained through
+ * Benchmark, not a test (skipped unless -Dsluice.bench=true; command in docs/benchmarks.md): trivial jobs drained through
  * one node by the agent alone. A burst of LaunchRequested goes to Kafka at once; the clock stops at the last
  * StepFinished.
  */
