@@ -41,8 +41,22 @@ final class Inputs {
         if (r == null) {
             return new JobRequest(null, null, 1, null, 1, null, null, time);
         }
-        return new JobRequest(r.nodesMin(), r.nodesMax(), r.ntasks(), r.ntasksPerNode(), r.cpusPerTask(),
-                r.memPerNodeMb(), r.memPerCpuMb(), time, r.exclusive());
+        JobRequest req = new JobRequest(r.nodesMin(), r.nodesMax(), r.ntasks(), r.ntasksPerNode(), r.cpusPerTask(),
+                r.memPerNodeMb(), r.memPerCpuMb(), time, r.exclusive())
+                .withAccount(s.spec().account(), s.spec().qos());
+        for (String g : r.gres() == null ? List.<String>of() : r.gres()) {
+            // --gres=gpu[:type]:N, as submit validated it; other GRES are not scheduled yet.
+            String[] p = g.split(":");
+            if (!p[0].equals("gpu")) {
+                continue;
+            }
+            String last = p[p.length - 1];
+            boolean counted = p.length >= 2 && last.chars().allMatch(Character::isDigit);
+            int count = counted ? Integer.parseInt(last) : 1;
+            String type = p.length >= 3 || (p.length == 2 && !counted) ? p[1] : null;
+            req = req.withGpus(count, type);
+        }
+        return req;
     }
 
     private static List<Integer> cpuIds(NodeRegistered r) {

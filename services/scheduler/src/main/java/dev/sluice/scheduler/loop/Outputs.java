@@ -82,7 +82,7 @@ final class Outputs {
     }
 
     private static List<NodeAllocation> allocation(List<NodeShare> shares) {
-        return shares.stream().map(s -> new NodeAllocation(s.node(), s.tasks(), s.cpuIds(), s.memMb(), List.of()))
+        return shares.stream().map(s -> new NodeAllocation(s.node(), s.tasks(), s.cpuIds(), s.memMb(), s.gpuIds()))
                 .toList();
     }
 

@@ -7,7 +7,7 @@ import dev.sluice.contracts.cloudevents.KafkaCloudEvents;
 import dev.sluice.contracts.job.JobSubmitted;
 import dev.sluice.contracts.kafka.KafkaSettings;
 import dev.sluice.scheduler.core.ClusterView;
-import dev.sluice.scheduler.core.FifoStrategy;
+import dev.sluice.scheduler.core.PriorityStrategy;
 import dev.sluice.scheduler.core.SchedulingStrategy;
 import dev.sluice.scheduler.core.Decision;
 import dev.sluice.scheduler.core.Input;
@@ -82,7 +82,7 @@ public final class SchedulerLoop implements AutoCloseable {
     private final Map<Long, JobSubmitted> submissions = new HashMap<>();
 
     public SchedulerLoop(Settings settings, ClusterConfig config, Clock clock, Consumer<ClusterView> publisher) {
-        this(settings, config, clock, publisher, new FifoStrategy());
+        this(settings, config, clock, publisher, PriorityStrategy.fromConfig(config));
     }
 
     public SchedulerLoop(Settings settings, ClusterConfig config, Clock clock, Consumer<ClusterView> publisher,
