@@ -30,8 +30,32 @@ public final class KafkaBroker implements AutoCloseable {
         this.dataDir = dataDir;
     }
 
-    /** Starts a broker on {@code port} (0 for any free one) keeping its data and log in {@code dataDir}. */
+    /**
+     * Starts a broker on {@code port} (0 for any free one) keeping its data and log in {@code dataDir}. With port 0
+     * a broker that exits at once (another process took one of the free ports between the check and the bind) is
+     * started again on fresh ports, up to three times.
+     */
     public static KafkaBroker start(Path dataDir, int port) {
+        int attempts = port == 0 ? 3 : 1;
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return startOnce(dataDir, port);
+            } catch (BrokerExited e) {
+                if (attempt >= attempts) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    /** The broker process ended before it was ready. */
+    static final class BrokerExited extends IllegalStateException {
+        BrokerExited(String message) {
+            super(message);
+        }
+    }
+
+    private static KafkaBroker startOnce(Path dataDir, int port) {
         try {
             Files.createDirectories(dataDir);
             int brokerPort = port == 0 ? Ports.free() : port;
@@ -66,7 +90,7 @@ public final class KafkaBroker implements AutoCloseable {
         Instant deadline = Instant.now().plus(timeout);
         while (Instant.now().isBefore(deadline)) {
             if (!process.isAlive()) {
-                throw new IllegalStateException("Kafka broker exited with " + process.exitValue() + "; see " + log);
+                throw new BrokerExited("Kafka broker exited with " + process.exitValue() + "; see " + log);
             }
             if (Ports.isOpen(port)) {
                 TopicSetup.ensureTopics(bootstrapServers(), (short) 1);
