@@ -51,6 +51,8 @@ public final class StepChannel implements AutoCloseable {
     static final int VERSION = 1;
     private static final int FENCE = 1;
     private static final int FENCE_RESULT = 2;
+    /** How long node 0 waits for a follower that another node already addresses. */
+    private static final Duration JOIN_WAIT = Duration.ofSeconds(30);
     private static final int DMODEX_REQ = 3;
     private static final int DMODEX_RESP = 4;
     private static final int ABORT = 5;
@@ -351,7 +353,7 @@ public final class StepChannel implements AutoCloseable {
     }
 
     private void sendToFollower(int f, Frame frame) {
-        Conn c = followers.get(f);
+        Conn c = awaitFollower(f);
         if (c == null) {
             fail("node " + f + " never joined the step's PMIx channel");
             return;
@@ -360,6 +362,40 @@ public final class StepChannel implements AutoCloseable {
             c.send(frame);
         } catch (IOException e) {
             fail("lost node " + f + "'s PMIx helper: " + e.getMessage());
+        }
+    }
+
+    /**
+     * The connection of follower {@code f}, waiting for it to join if it has not yet: another node may route a
+     * direct-modex request to it before its hello has been read here.
+     */
+    private Conn awaitFollower(int f) {
+        long deadline = System.nanoTime() + JOIN_WAIT.toNanos();
+        synchronized (this) {
+            Conn c;
+            while ((c = followers.get(f)) == null && !closed && broken == null) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return null;
+                }
+                try {
+                    wait(Math.max(1, left / 1_000_000));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return null;
+                }
+            }
+            return c;
+        }
+    }
+
+    private boolean register(int follower, Conn c) {
+        synchronized (this) {
+            if (followers.putIfAbsent(follower, c) != null) {
+                return false;
+            }
+            notifyAll();
+            return true;
         }
     }
 
@@ -390,7 +426,7 @@ public final class StepChannel implements AutoCloseable {
             }
             int claimed = c.in().readInt();
             String presented = c.in().readUTF();
-            if (!secret.equals(presented) || claimed < 1 || claimed >= nodes || followers.putIfAbsent(claimed, c) != null) {
+            if (!secret.equals(presented) || claimed < 1 || claimed >= nodes || !register(claimed, c)) {
                 socket.close();
                 return;
             }
@@ -512,6 +548,9 @@ public final class StepChannel implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
+        synchronized (this) {
+            notifyAll();
+        }
         closeSockets();
     }
 }
