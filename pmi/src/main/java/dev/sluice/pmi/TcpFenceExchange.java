@@ -289,7 +289,7 @@ public abstract sealed class TcpFenceExchange implements FenceExchange {
             if (node < 1 || node >= nodes) {
                 throw new IllegalArgumentException("a follower's node index is 1.." + (nodes - 1) + ", got " + node);
             }
-            socket = connect(leader, connectTimeout);
+            socket = NodeZeroConnect.connect(leader, connectTimeout, "node 0's fence exchange");
             configure(socket);
             out = new DataOutputStream(new BufferedOutputStream(socket.getOutputStream()));
             in = new DataInputStream(new BufferedInputStream(socket.getInputStream()));
@@ -299,30 +299,6 @@ public abstract sealed class TcpFenceExchange implements FenceExchange {
             out.writeUTF(secret == null ? "" : secret);
             out.flush();
             Thread.ofPlatform().daemon().name("pmi-fence-follower").start(this::readLoop);
-        }
-
-        private static Socket connect(InetSocketAddress leader, Duration timeout) throws IOException {
-            long deadline = System.nanoTime() + timeout.toNanos();
-            long backoffMs = 5;
-            while (true) {
-                Socket socket = new Socket();
-                try {
-                    socket.connect(leader, (int) Math.max(1, timeout.toMillis()));
-                    return socket;
-                } catch (IOException e) {
-                    socket.close();
-                    if (System.nanoTime() + backoffMs * 1_000_000 > deadline) {
-                        throw new IOException("cannot reach node 0's fence exchange at " + leader + ": " + e.getMessage(), e);
-                    }
-                    try {
-                        Thread.sleep(backoffMs);
-                    } catch (InterruptedException ie) {
-                        Thread.currentThread().interrupt();
-                        throw new IOException("interrupted while connecting to " + leader, ie);
-                    }
-                    backoffMs = Math.min(backoffMs * 2, 200);
-                }
-            }
         }
 
         private void readLoop() {

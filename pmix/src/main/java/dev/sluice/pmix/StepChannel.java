@@ -1,5 +1,7 @@
 package dev.sluice.pmix;
 
+import dev.sluice.pmi.NodeZeroConnect;
+
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.ByteArrayOutputStream;
@@ -119,7 +121,7 @@ public final class StepChannel implements AutoCloseable {
         if (node < 1 || node >= nodes) {
             throw new IllegalArgumentException("node index must be 1.." + (nodes - 1) + ", got " + node);
         }
-        Socket socket = connect(leaderAddress, timeout);
+        Socket socket = NodeZeroConnect.connect(leaderAddress, timeout, "node 0's PMIx helper");
         socket.setTcpNoDelay(true);
         Conn conn = new Conn(socket, new DataOutputStream(new BufferedOutputStream(socket.getOutputStream())),
                 new DataInputStream(new BufferedInputStream(socket.getInputStream())));
@@ -133,30 +135,6 @@ public final class StepChannel implements AutoCloseable {
         StepChannel c = new StepChannel(node, nodes, s, handler, null, conn);
         Thread.ofPlatform().daemon().name("pmix-channel-follower").start(() -> c.readLoop(conn, 0));
         return c;
-    }
-
-    private static Socket connect(InetSocketAddress to, Duration timeout) throws IOException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        long backoff = 5;
-        while (true) {
-            Socket socket = new Socket();
-            try {
-                socket.connect(to, (int) Math.max(1, timeout.toMillis()));
-                return socket;
-            } catch (IOException e) {
-                socket.close();
-                if (System.nanoTime() + backoff * 1_000_000 > deadline) {
-                    throw new IOException("cannot reach node 0's PMIx helper at " + to + ": " + e.getMessage(), e);
-                }
-                try {
-                    Thread.sleep(backoff);
-                } catch (InterruptedException ie) {
-                    Thread.currentThread().interrupt();
-                    throw new IOException("interrupted", ie);
-                }
-                backoff = Math.min(backoff * 2, 200);
-            }
-        }
     }
 
     public InetSocketAddress address() {
