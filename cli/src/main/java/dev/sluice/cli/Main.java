@@ -34,12 +34,38 @@ public final class Main {
             case "sacct" -> Sacct.run(ctx, rest, api);
             case "sacctmgr" -> dev.sluice.cli.sacctmgr.Sacctmgr.run(ctx, rest, api);
             case "sreport" -> dev.sluice.cli.sreport.Sreport.run(ctx, rest, api);
-            default -> {
-                ctx.err().println("sluice: unknown command " + args[0]);
-                yield 2;
-            }
+            default -> byConvention(ctx, args[0], rest, api);
         };
         ctx.out().flush();
         return rc;
+    }
+
+    /**
+     * Commands added later live in {@code dev.sluice.cli.<name>.<Name>} with a static
+     * {@code int run(Context, List<String>, Api)}, so a new command needs no edit here.
+     */
+    private static int byConvention(Context ctx, String name, List<String> rest, Api api) {
+        if (!name.matches("[a-z]+")) {
+            ctx.err().println("sluice: unknown command " + name);
+            return 2;
+        }
+        String cls = "dev.sluice.cli." + name + "." + Character.toUpperCase(name.charAt(0)) + name.substring(1);
+        java.lang.reflect.Method run;
+        try {
+            run = Class.forName(cls).getMethod("run", Context.class, List.class, Api.class);
+        } catch (ReflectiveOperationException e) {
+            ctx.err().println("sluice: unknown command " + name);
+            return 2;
+        }
+        try {
+            return (int) run.invoke(null, ctx, rest, api);
+        } catch (java.lang.reflect.InvocationTargetException e) {
+            if (e.getCause() instanceof RuntimeException r) {
+                throw r;
+            }
+            throw new IllegalStateException(e.getCause());
+        } catch (IllegalAccessException e) {
+            throw new IllegalStateException(e);
+        }
     }
 }
