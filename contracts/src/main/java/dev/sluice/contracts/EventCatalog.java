@@ -9,8 +9,12 @@ import dev.sluice.contracts.identity.UserRemoved;
 import dev.sluice.contracts.identity.UserUpserted;
 import dev.sluice.contracts.job.AllocationGranted;
 import dev.sluice.contracts.job.JobCancelRequested;
+import dev.sluice.contracts.job.JobHoldRequested;
+import dev.sluice.contracts.job.JobReleaseRequested;
+import dev.sluice.contracts.job.JobRequeueRequested;
 import dev.sluice.contracts.job.JobStateChanged;
 import dev.sluice.contracts.job.JobSubmitted;
+import dev.sluice.contracts.job.JobUpdateRequested;
 import dev.sluice.contracts.node.LaunchRequested;
 import dev.sluice.contracts.node.NodeHeartbeat;
 import dev.sluice.contracts.node.NodeRegistered;
@@ -41,6 +45,10 @@ public final class EventCatalog {
     private static final List<Entry> ENTRIES = List.of(
             entry(JobSubmitted.class, Topics.JOB_COMMANDS),
             entry(JobCancelRequested.class, Topics.JOB_COMMANDS),
+            entry(JobHoldRequested.class, Topics.JOB_COMMANDS),
+            entry(JobReleaseRequested.class, Topics.JOB_COMMANDS),
+            entry(JobRequeueRequested.class, Topics.JOB_COMMANDS),
+            entry(JobUpdateRequested.class, Topics.JOB_COMMANDS),
             entry(JobStateChanged.class, Topics.JOB_EVENTS),
             entry(AllocationGranted.class, Topics.JOB_EVENTS),
             entry(LaunchRequested.class, Topics.NODE_COMMANDS),
