@@ -7,8 +7,26 @@ import java.util.List;
 public sealed interface Decision {
 
     /** A job changed state, or stayed pending with a new reason. {@code previous} is null for a job's first. */
+    /**
+     * @param partition  the partition the job is in: for {@code -p a,b} the list while pending, the one it started
+     *                   in once running
+     * @param arrayJobId for a task of an array (or the array's pending remainder), the array job id; else null
+     * @param arrayTaskId the task's index; null for a job that is not an array task and for the pending remainder
+     * @param arrayTasks  for the pending remainder of an array, the tasks still pending as squeue writes them
+     *                    ({@code [6-15%4]}); else null
+     */
     record StateChanged(long jobId, long version, JobState previous, JobState state, Reason reason, String detail,
-                        Instant time, Integer exitCode, Integer signal, List<String> nodes) implements Decision {
+                        Instant time, Integer exitCode, Integer signal, List<String> nodes, String partition,
+                        Long arrayJobId, Integer arrayTaskId, String arrayTasks) implements Decision {
+        public StateChanged(long jobId, long version, JobState previous, JobState state, Reason reason,
+                            String detail, Instant time, Integer exitCode, Integer signal, List<String> nodes) {
+            this(jobId, version, previous, state, reason, detail, time, exitCode, signal, nodes, null, null, null,
+                    null);
+        }
+    }
+
+    /** An Update (or a CancelTask/Requeue) that Slurm would refuse, with Slurm's message; nothing changed. */
+    record Rejected(long jobId, Instant time, String message) implements Decision {
     }
 
     record AllocationGranted(long jobId, Instant time, List<NodeShare> shares) implements Decision {
@@ -19,7 +37,7 @@ public sealed interface Decision {
             implements Decision {
     }
 
-    /** End the job's processes on {@code node}: {@code reason} is CANCELLED, TIMEOUT or NODE_FAIL. */
+    /** End the job's processes on {@code node}: {@code reason} is CANCELLED, TIMEOUT, NODE_FAIL or REQUEUED. */
     record Signal(String node, long jobId, Instant time, String reason, int killWaitSeconds) implements Decision {
     }
 

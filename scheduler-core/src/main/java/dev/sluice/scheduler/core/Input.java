@@ -7,12 +7,55 @@ import java.util.List;
 /** Everything that can happen to the scheduler. */
 public sealed interface Input {
 
-    /** @param partition null for the default partition */
-    record Submit(long jobId, String user, String partition, JobRequest request, Instant submitTime)
-            implements Input {
+    /**
+     * @param jobId     the job's id; for an array ({@code request.array()} set) the array job id, the first of a
+     *                  block of ids submit reserved: the task with index i gets {@code jobId + position of i among
+     *                  the array's task ids} ({@link ArraySpec#jobIdOf})
+     * @param partition null for the default partition; {@code a,b} runs in whichever can start it first
+     * @param groups    the user's Unix groups, for AllowGroups; null is "not known": AllowGroups is not checked
+     */
+    record Submit(long jobId, String user, String partition, JobRequest request, Instant submitTime,
+                  List<String> groups) implements Input {
+        public Submit(long jobId, String user, String partition, JobRequest request, Instant submitTime) {
+            this(jobId, user, partition, request, submitTime, null);
+        }
     }
 
+    /**
+     * scancel of a job id: a single job, or, when {@code jobId} is an array job id, every task of that array
+     * (pending ones and running ones).
+     */
     record Cancel(long jobId) implements Input {
+    }
+
+    /** {@code scancel 42_7}: one task of an array, pending or running. */
+    record CancelTask(long arrayJobId, int taskId) implements Input {
+    }
+
+    /**
+     * scontrol requeue ({@code hold} false) / requeuehold (true): a running job ends its processes (Signal
+     * REQUEUED), goes RUNNING -> REQUEUED -> PENDING keeping its id, and is eligible again after Slurm's requeue
+     * delay (reason {@code BeginTime} until then), or held ({@code JobHeldUser}... as Slurm: {@code JobHeldAdmin}
+     * for requeuehold). Pending or unknown jobs: ignored.
+     */
+    record Requeue(long jobId, boolean hold) implements Input {
+    }
+
+    /**
+     * scontrol update JobId=...: the non-null fields change. {@code admin} says whether an operator asked: a user
+     * may only lower a time limit, raise nice and change the partition of a pending job; anything else comes back
+     * as {@link Decision.Rejected} with Slurm's message.
+     *
+     * @param timeLimitMinutes new limit in minutes (0: unlimited)
+     * @param partition        a pending job's new partition (or list)
+     * @param priority         an administrator's fixed priority; 0 holds the job ({@code JobHeldAdmin})
+     */
+    record Update(long jobId, boolean admin, Integer timeLimitMinutes, String partition, Integer nice,
+                  Long priority) implements Input {
+    }
+
+    /** scontrol update NodeName=... State=DOWN Reason=...: its jobs end NODE_FAIL, or requeue with --requeue. */
+    record Down(String node, String reason) implements Input {
     }
 
     /** @param runningJobs jobs whose processes the agent found still alive at its start */
@@ -28,6 +71,7 @@ public sealed interface Input {
             implements Input {
     }
 
+    /** scontrol update State=DRAIN: DRAINING while jobs run there, then DRAINED; nothing new starts there. */
     record Drain(String node, String reason) implements Input {
     }
 

@@ -8,7 +8,9 @@ import java.util.Set;
  * (the core may not depend on contracts; the scheduler service checks the two agree).
  */
 public enum JobState {
-    PENDING, RUNNING, COMPLETED, CANCELLED, FAILED, TIMEOUT, NODE_FAIL, OUT_OF_MEMORY;
+    PENDING, RUNNING, COMPLETED, CANCELLED, FAILED, TIMEOUT, NODE_FAIL, OUT_OF_MEMORY,
+    /** Between RUNNING and PENDING again on requeue (scontrol requeue, node failure with --requeue). */
+    REQUEUED;
 
     private static final Set<JobState> ENDS = EnumSet.of(COMPLETED, CANCELLED, FAILED, TIMEOUT, NODE_FAIL, OUT_OF_MEMORY);
 
@@ -19,7 +21,8 @@ public enum JobState {
     public boolean canMoveTo(JobState next) {
         return switch (this) {
             case PENDING -> next == RUNNING || next == CANCELLED || next == FAILED;
-            case RUNNING -> ENDS.contains(next);
+            case RUNNING -> ENDS.contains(next) || next == REQUEUED;
+            case REQUEUED -> next == PENDING || next == CANCELLED;
             default -> false;
         };
     }

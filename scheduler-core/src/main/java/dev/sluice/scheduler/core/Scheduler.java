@@ -223,6 +223,10 @@ public final class Scheduler {
             case Input.Reconfigure r -> reconfigure(r.config());
             case Input.Hold h -> hold(h.jobId(), h.admin());
             case Input.Release r -> release(r.jobId());
+            case Input.CancelTask c -> cancelTask(c.arrayJobId(), c.taskId());
+            case Input.Requeue r -> requeue(r.jobId(), r.hold());
+            case Input.Update u -> update(u);
+            case Input.Down d -> down(d.node(), d.reason());
         }
     }
 
@@ -278,6 +282,22 @@ public final class Scheduler {
 
     private void release(long jobId) {
         held.remove(jobId);
+    }
+
+    private void cancelTask(long arrayJobId, int taskId) {
+        // filled in with arrays
+    }
+
+    private void requeue(long jobId, boolean hold) {
+        // filled in with requeue
+    }
+
+    private void update(Input.Update u) {
+        // filled in with update
+    }
+
+    private void down(String name, String reason) {
+        // filled in with node states
     }
 
     private void cancel(long jobId) {
