@@ -59,6 +59,8 @@ final class Outputs {
                 case Decision.JobSaved j -> out.add(StateRecords.job(j.job(), submissions.apply(j.job().id())));
                 case Decision.JobForgotten f -> out.add(StateRecords.jobTombstone(f.jobId()));
                 case Decision.NodeSaved n -> out.add(StateRecords.node(n.node()));
+                // decisions that leave no record (a refused update is answered by the loop's log)
+                default -> { }
             }
         }
         return out;

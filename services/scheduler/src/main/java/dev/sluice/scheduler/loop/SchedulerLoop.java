@@ -2,6 +2,7 @@ package dev.sluice.scheduler.loop;
 
 import dev.sluice.contracts.Event;
 import dev.sluice.contracts.Topics;
+import dev.sluice.contracts.accounting.AccountingEvent;
 import dev.sluice.contracts.cloudevents.CloudEvent;
 import dev.sluice.contracts.cloudevents.KafkaCloudEvents;
 import dev.sluice.contracts.job.JobSubmitted;
@@ -15,6 +16,7 @@ import dev.sluice.scheduler.core.Job;
 import dev.sluice.scheduler.core.Node;
 import dev.sluice.scheduler.core.Scheduler;
 import dev.sluice.scheduler.core.config.ClusterConfig;
+import dev.sluice.scheduler.policy.PolicyBook;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
@@ -51,7 +53,8 @@ import java.util.function.Consumer;
  */
 public final class SchedulerLoop implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(SchedulerLoop.class);
-    static final List<String> INPUT_TOPICS = List.of(Topics.JOB_COMMANDS, Topics.NODE_EVENTS, Topics.STEP_EVENTS);
+    static final List<String> INPUT_TOPICS = List.of(Topics.JOB_COMMANDS, Topics.NODE_EVENTS, Topics.STEP_EVENTS,
+            Topics.ACCOUNTING_EVENTS);
 
     /**
      * @param consumerOverrides extra consumer settings (tests use {@code max.poll.records})
@@ -67,7 +70,7 @@ public final class SchedulerLoop implements AutoCloseable {
     }
 
     private final Settings settings;
-    private final ClusterConfig config;
+    private volatile ClusterConfig config;
     private final Clock clock;
     private final Consumer<ClusterView> publisher;
     private final SchedulingStrategy strategy;
@@ -80,6 +83,11 @@ public final class SchedulerLoop implements AutoCloseable {
 
     private Scheduler core;
     private final Map<Long, JobSubmitted> submissions = new HashMap<>();
+    /** Associations, QoS and usage from accounting; persisted as state records, since that topic is not compacted. */
+    private final PolicyBook policy = new PolicyBook();
+    private boolean policyDirty;
+    /** State records of accounting entities changed by the batch in hand, by key (the latest wins). */
+    private final Map<String, ProducerRecord<String, byte[]>> policyRecords = new LinkedHashMap<>();
 
     public SchedulerLoop(Settings settings, ClusterConfig config, Clock clock, Consumer<ClusterView> publisher) {
         this(settings, config, clock, publisher, PriorityStrategy.fromConfig(config));
@@ -185,6 +193,7 @@ public final class SchedulerLoop implements AutoCloseable {
     private void restore() {
         Map<Long, StateRecords.StoredJob> jobs = new LinkedHashMap<>();
         Map<String, Node> nodes = new LinkedHashMap<>();
+        Map<String, AccountingEvent> accounting = new LinkedHashMap<>();
         Map<String, Object> cfg = KafkaSettings.consumer(settings.bootstrapServers(), null,
                 settings.transactionalId() + "-restore");
         try (KafkaConsumer<String, byte[]> reader = new KafkaConsumer<>(cfg)) {
@@ -195,12 +204,16 @@ public final class SchedulerLoop implements AutoCloseable {
             Map<TopicPartition, Long> end = reader.endOffsets(parts, Duration.ofSeconds(30));
             while (parts.stream().anyMatch(tp -> reader.position(tp, Duration.ofSeconds(30)) < end.get(tp))) {
                 for (ConsumerRecord<String, byte[]> r : reader.poll(Duration.ofMillis(200))) {
-                    StateRecords.apply(r, jobs, nodes);
+                    StateRecords.apply(r, jobs, nodes, accounting);
                 }
             }
         }
         core = new Scheduler(config, clock, strategy);
         core.restore(nodes.values(), jobs.values().stream().map(StateRecords.StoredJob::job).toList());
+        policy.clear();
+        accounting.values().forEach(policy::apply);
+        // Handed to the core with the first batch, whose pass publishes any reason it changes.
+        policyDirty = !policy.isEmpty();
         submissions.clear();
         jobs.forEach((id, stored) -> {
             if (stored.submitted() != null) {
@@ -225,9 +238,11 @@ public final class SchedulerLoop implements AutoCloseable {
             if (records.isEmpty() && !tick) {
                 continue;
             }
+            policyRecords.clear();
             List<Decision> decisions = decide(batch, tick);
             List<ProducerRecord<String, byte[]>> out =
                     Outputs.records(decisions, config.clusterName(), submissions::get);
+            out.addAll(policyRecords.values());
             forgetEnded(decisions);
             if (!out.isEmpty() || !records.isEmpty()) {
                 commit(producer, consumer, records, out);
@@ -298,7 +313,16 @@ public final class SchedulerLoop implements AutoCloseable {
             if (e instanceof JobSubmitted s && core.job(s.jobId()).isEmpty()) {
                 submissions.putIfAbsent(s.jobId(), s);
             }
+            if (e instanceof AccountingEvent a && policy.apply(a)) {
+                policyDirty = true;
+                policyRecords.put(StateRecords.ACCOUNTING_PREFIX + a.key(), StateRecords.accounting(a));
+            }
             Inputs.of(e).ifPresent(inputs::add);
+        }
+        if (policyDirty) {
+            // Before the batch's submissions: submit limits are checked against the new policy.
+            inputs.addFirst(new Input.PolicyChanged(policy.policy()));
+            policyDirty = false;
         }
         if (tick) {
             inputs.add(new Input.Tick());

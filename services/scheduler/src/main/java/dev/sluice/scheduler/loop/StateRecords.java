@@ -1,6 +1,11 @@
 package dev.sluice.scheduler.loop;
 
+import dev.sluice.contracts.EventCatalog;
 import dev.sluice.contracts.Topics;
+import dev.sluice.contracts.accounting.AccountingEvent;
+import dev.sluice.contracts.accounting.AssociationChanged;
+import dev.sluice.contracts.accounting.FairshareUsage;
+import dev.sluice.contracts.accounting.QosChanged;
 import dev.sluice.contracts.cloudevents.Json;
 import dev.sluice.contracts.job.JobSubmitted;
 import dev.sluice.scheduler.core.Job;
@@ -20,6 +25,8 @@ import java.util.Map;
 final class StateRecords {
     static final String JOB_PREFIX = "job:";
     static final String NODE_PREFIX = "node:";
+    /** An accounting entity (association, QoS, usage) by its event key, as its latest event. */
+    static final String ACCOUNTING_PREFIX = "acct:";
 
     /** A live job's persisted form. */
     record StoredJob(Job job, JobSubmitted submitted) {
@@ -40,8 +47,27 @@ final class StateRecords {
         return new ProducerRecord<>(Topics.SCHEDULER_STATE, NODE_PREFIX + node.name(), json(node));
     }
 
-    /** Applies one changelog record to the maps being rebuilt. */
+    /** A removal is stored as a tombstone, so a removed association does not come back after a restart. */
+    static ProducerRecord<String, byte[]> accounting(AccountingEvent e) {
+        boolean removed = switch (e) {
+            case AssociationChanged a -> a.removed();
+            case QosChanged q -> q.removed();
+            case FairshareUsage u -> false;
+        };
+        return new ProducerRecord<>(Topics.SCHEDULER_STATE, ACCOUNTING_PREFIX + e.key(),
+                removed ? null : json(new StoredAccounting(EventCatalog.of(e).type(), Json.MAPPER.valueToTree(e))));
+    }
+
+    record StoredAccounting(String type, com.fasterxml.jackson.databind.JsonNode data) {
+    }
+
     static void apply(ConsumerRecord<String, byte[]> r, Map<Long, StoredJob> jobs, Map<String, Node> nodes) {
+        apply(r, jobs, nodes, new java.util.HashMap<>());
+    }
+
+    /** Applies one changelog record to the maps being rebuilt. */
+    static void apply(ConsumerRecord<String, byte[]> r, Map<Long, StoredJob> jobs, Map<String, Node> nodes,
+                      Map<String, AccountingEvent> accounting) {
         String key = r.key();
         if (key == null) {
             return;
@@ -53,6 +79,15 @@ final class StateRecords {
                     jobs.remove(id);
                 } else {
                     jobs.put(id, Json.MAPPER.readValue(r.value(), StoredJob.class));
+                }
+            } else if (key.startsWith(ACCOUNTING_PREFIX)) {
+                String k = key.substring(ACCOUNTING_PREFIX.length());
+                if (r.value() == null) {
+                    accounting.remove(k);
+                } else {
+                    StoredAccounting s = Json.MAPPER.readValue(r.value(), StoredAccounting.class);
+                    Class<?> type = EventCatalog.byType(s.type()).orElseThrow().recordClass();
+                    accounting.put(k, (AccountingEvent) Json.MAPPER.treeToValue(s.data(), type));
                 }
             } else if (key.startsWith(NODE_PREFIX)) {
                 String name = key.substring(NODE_PREFIX.length());
