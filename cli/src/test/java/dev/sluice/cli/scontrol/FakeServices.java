@@ -52,7 +52,7 @@ public final class FakeServices implements AutoCloseable {
             String reqBody = new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
             requests.add(new Request(ex.getRequestMethod(), ex.getRequestURI().toString(), reqBody));
             Answer a = answers.getOrDefault(ex.getRequestMethod() + " " + ex.getRequestURI().getPath(),
-                    new Answer(404, "{\"error\": \"no such path in the fake\"}"));
+                    new Answer(404, ""));
             byte[] bytes = a.body().getBytes(StandardCharsets.UTF_8);
             ex.getResponseHeaders().add("Content-Type", "application/json");
             ex.sendResponseHeaders(a.status(), bytes.length == 0 ? -1 : bytes.length);
