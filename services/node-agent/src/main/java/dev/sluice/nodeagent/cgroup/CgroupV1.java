@@ -173,12 +173,33 @@ public final class CgroupV1 implements CgroupDriver {
 
         @Override
         public Set<Long> pids() {
-            return JobCgroup.pidsIn(procsFiles());
+            return JobCgroup.pidsBelow(dirs);
         }
 
         @Override
         public boolean remove() {
-            return JobCgroup.rmdirAll(new ArrayList<>(dirs));
+            return JobCgroup.rmdirTree(new ArrayList<>(dirs));
+        }
+
+        @Override
+        public List<Path> dirs() {
+            return dirs;
+        }
+
+        @Override
+        public JobCgroup child(String name) throws IOException {
+            List<Path> children = new ArrayList<>();
+            for (int i = 0; i < dirs.size(); i++) {
+                Path child = dirs.get(i).resolve(name);
+                mkdir(child);
+                children.add(child);
+                if (controllers.get(i).equals("cpuset")) {
+                    // a v1 cpuset starts empty: the step's CPUs are the job's, each task binds to its own
+                    inherit(dirs.get(i), child, "cpuset.cpus");
+                    inherit(dirs.get(i), child, "cpuset.mems");
+                }
+            }
+            return new JobCgroup.Step(children);
         }
     }
 }

@@ -123,7 +123,21 @@ public final class CgroupV2 implements CgroupDriver {
 
         @Override
         public Set<Long> pids() {
-            return JobCgroup.pidsIn(procsFiles());
+            return JobCgroup.pidsBelow(List.of(dir));
+        }
+
+        @Override
+        public List<Path> dirs() {
+            return List.of(dir);
+        }
+
+        @Override
+        public JobCgroup child(String name) throws IOException {
+            // no controllers enabled below the job ("no internal processes": the batch script lives in the job's
+            // cgroup itself); the job's limits still cap the step, and cgroup.kill of the job reaches it
+            Path child = dir.resolve(name);
+            mkdir(child);
+            return new JobCgroup.Step(List.of(child));
         }
 
         @Override
@@ -142,7 +156,7 @@ public final class CgroupV2 implements CgroupDriver {
 
         @Override
         public boolean remove() {
-            return JobCgroup.rmdirAll(List.of(dir));
+            return JobCgroup.rmdirTree(List.of(dir));
         }
     }
 }

@@ -49,6 +49,19 @@ public interface JobCgroup {
     /** Removes the cgroup; false while processes are still in it (the caller retries later). */
     boolean remove();
 
+    /**
+     * A cgroup below this one for a job step ({@code step_<id>}): the job's limits cap it, its processes are
+     * counted in the job's pids, killed with the job and removed with it. {@link #NONE} without cgroups.
+     */
+    default JobCgroup child(String name) throws IOException {
+        return NONE;
+    }
+
+    /** The cgroup directories (one per v1 hierarchy, one on v2); empty without cgroups. */
+    default List<Path> dirs() {
+        return List.of();
+    }
+
     JobCgroup NONE = new JobCgroup() {
         @Override
         public List<Path> procsFiles() {
@@ -93,6 +106,66 @@ public interface JobCgroup {
                 .filter(f -> f.length == 2 && f[0].equals(key))
                 .map(f -> Long.parseLong(f[1]))
                 .findFirst());
+    }
+
+    /**
+     * Pids in these cgroups and in their step cgroups: v1 and v2 both list in {@code cgroup.procs} only a
+     * cgroup's own processes, never its children's.
+     */
+    static Set<Long> pidsBelow(List<Path> dirs) {
+        List<Path> files = new ArrayList<>();
+        for (Path d : dirs) {
+            files.add(d.resolve("cgroup.procs"));
+            children(d).forEach(c -> files.add(c.resolve("cgroup.procs")));
+        }
+        return pidsIn(files);
+    }
+
+    /** Step cgroups below a job's cgroup directory. */
+    static List<Path> children(Path dir) {
+        try (var s = Files.list(dir)) {
+            return s.filter(p -> p.getFileName().toString().startsWith("step_") && Files.isDirectory(p)).toList();
+        } catch (IOException e) {
+            return List.of();
+        }
+    }
+
+    /** rmdir of the step cgroups below these directories, then of the directories themselves. */
+    static boolean rmdirTree(List<Path> dirs) {
+        List<Path> all = new ArrayList<>(dirs);
+        for (Path d : dirs) {
+            all.addAll(children(d));
+        }
+        // rmdirAll removes from the end: children first
+        return rmdirAll(all);
+    }
+
+    /** A step's cgroup: plain directories below the job's, limited by it. */
+    record Step(List<Path> dirs) implements JobCgroup {
+        @Override
+        public List<Path> procsFiles() {
+            return dirs.stream().map(d -> d.resolve("cgroup.procs")).toList();
+        }
+
+        @Override
+        public long oomKills() {
+            return 0;
+        }
+
+        @Override
+        public Optional<CpuTime> cpuTime() {
+            return Optional.empty();
+        }
+
+        @Override
+        public Set<Long> pids() {
+            return pidsIn(procsFiles());
+        }
+
+        @Override
+        public boolean remove() {
+            return rmdirAll(dirs);
+        }
     }
 
     static Set<Long> pidsIn(List<Path> procsFiles) {

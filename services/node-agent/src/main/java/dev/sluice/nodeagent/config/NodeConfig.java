@@ -75,4 +75,10 @@ public interface NodeConfig {
 
     /** Program run as root with the job's environment after each job; failing drains the node (Slurm Epilog). */
     Optional<String> epilog();
+
+    /**
+     * Key of the HMAC that derives a job's SLUICE_JOB_TOKEN when the job brings none; the same on every agent.
+     * Without it the token is a plain hash of the launch record.
+     */
+    Optional<String> jobTokenKey();
 }

@@ -115,6 +115,7 @@ public class NodeAgent implements StepEventSink {
         supervisor = new JobSupervisor(new JobSupervisor.Settings(name, clusterName, stateDir, config.killWait(),
                 System.getenv(), launcher, cgroups, hardware.cpuIds(), config.pidsMax(), gpus, rlimits,
                 config.prolog().map(Path::of).orElse(null), config.epilog().map(Path::of).orElse(null)), this);
+        supervisor.tokenKey(config.jobTokenKey().orElse(""));
         LOG.infof("Node %s: cgroup %s under %s, GPUs %s (%s), launcher %s", name, cgroups.version(),
                 config.cgroupRoot(), gpus.gres(), gpus.source(), launcher.binary());
         List<Long> adopted = supervisor.recover();
@@ -141,6 +142,7 @@ public class NodeAgent implements StepEventSink {
 
     private void registerAndServe(List<Long> adopted) {
         int port = httpPort();
+        supervisor.agentAddress(hardware.hostname() + ":" + port);
         // nothing runs here before the cluster knows the node: retry until Kafka takes the registration
         while (!stopping) {
             try {

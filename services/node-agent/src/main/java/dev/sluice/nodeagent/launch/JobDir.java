@@ -29,6 +29,12 @@ public record JobDir(long jobId, Path path) {
     static final String END_REASON = "end-reason";
     static final String STDERR_PATH = "stderr.path";
     static final String REPORTED = "reported";
+    /** The job's secret (SLUICE_JOB_TOKEN), mode 0600. */
+    static final String TOKEN = "token";
+    /** Present when this node only holds a share of the job (not its first node, which runs the batch script). */
+    static final String MEMBER = "member";
+    /** Step directories: steps/<id>/ with each task's status file. */
+    static final String STEPS = "steps";
 
     /**
      * What sluice-stepd wrote when the script ended: exit code, signal, the CPU time and peak RSS of the process

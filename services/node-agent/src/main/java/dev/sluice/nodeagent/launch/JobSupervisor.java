@@ -90,6 +90,10 @@ public final class JobSupervisor implements AutoCloseable {
     private volatile String drainReason;
     /** Cgroups of reported jobs that could not be removed yet (a process was still leaving). */
     private final List<JobCgroup> leftovers = new CopyOnWriteArrayList<>();
+    /** This agent's HTTP address (host:port), exported to jobs as SLUICE_NODE_AGENT; null until known. */
+    private volatile String agentAddress;
+    /** sluice.node.job-token-key: makes derived job tokens an HMAC only the agents can compute. */
+    private volatile String tokenKey = "";
     /** The length of a time-limit minute; only tests shorten it, to see a TIMEOUT without waiting minutes. */
     private volatile Duration minute = Duration.ofMinutes(1);
     private final ScheduledExecutorService timers = Executors.newScheduledThreadPool(2, r -> {
@@ -104,11 +108,19 @@ public final class JobSupervisor implements AutoCloseable {
         final long wrapperPid;
         final long wrapperStart;
         final JobCgroup cgroup;
+        /** Not the job's first node: no batch script here, only the job's share for its steps. */
+        final boolean member;
         volatile String endReason;
         ScheduledFuture<?> timeLimit;
         volatile StepFinished report;
 
         RunningJob(JobDir dir, Process process, long wrapperPid, long wrapperStart, JobCgroup cgroup) {
+            this(dir, process, wrapperPid, wrapperStart, cgroup, false);
+        }
+
+        RunningJob(JobDir dir, Process process, long wrapperPid, long wrapperStart, JobCgroup cgroup,
+                   boolean member) {
+            this.member = member;
             this.dir = dir;
             this.process = process;
             this.wrapperPid = wrapperPid;
@@ -133,6 +145,26 @@ public final class JobSupervisor implements AutoCloseable {
         // the job's user must reach its script (jobs/<id>/script) but list nothing on the way
         traversable(settings.stateDir());
         traversable(jobsDir);
+    }
+
+    public void agentAddress(String address) {
+        this.agentAddress = address;
+    }
+
+    public Optional<String> agentAddress() {
+        return Optional.ofNullable(agentAddress);
+    }
+
+    public void tokenKey(String key) {
+        this.tokenKey = key == null ? "" : key;
+    }
+
+    public String node() {
+        return node;
+    }
+
+    public Settings settings() {
+        return settings;
     }
 
     private static void traversable(Path dir) throws IOException {
@@ -164,6 +196,12 @@ public final class JobSupervisor implements AutoCloseable {
                     continue;
                 }
                 JobCgroup cgroup = settings.cgroups().existing(node, id);
+                if (dir.has(JobDir.MEMBER)) {
+                    // a share of a job whose batch script runs on another node: it lasts until that node's end
+                    running.put(id, new RunningJob(dir, null, -1, 0, cgroup, true));
+                    adopted.add(id);
+                    continue;
+                }
                 Optional<long[]> pid = dir.wrapperPid();
                 RunningJob job = pid.map(w -> new RunningJob(dir, null, w[0], w[1], cgroup))
                         .orElseGet(() -> new RunningJob(dir, null, -1, 0, cgroup));
@@ -231,8 +269,13 @@ public final class JobSupervisor implements AutoCloseable {
         try {
             Files.write(dir.file(JobDir.LAUNCH), Json.MAPPER.writeValueAsBytes(launch));
             Files.setPosixFilePermissions(dir.file(JobDir.LAUNCH), PosixFilePermissions.fromString("rw-------"));
+            dir.writeAtomically(JobDir.TOKEN, JobToken.of(launch, tokenKey));
+            Files.setPosixFilePermissions(dir.file(JobDir.TOKEN), PosixFilePermissions.fromString("rw-------"));
         } catch (IOException e) {
             return launchFailed(dir, JobCgroup.NONE, "cannot write " + dir.file(JobDir.LAUNCH) + ": " + reason(e));
+        }
+        if (isMember(launch)) {
+            return prepareMember(dir, launch);
         }
         JobCgroup cgroup = JobCgroup.NONE;
         try {
@@ -270,6 +313,75 @@ public final class JobSupervisor implements AutoCloseable {
         }
     }
 
+    /** The batch script runs on the allocation's first node; every other node only prepares its share. */
+    private boolean isMember(LaunchRequested launch) {
+        return launch.allocation() != null && !launch.allocation().isEmpty()
+                && !node.equals(launch.allocation().getFirst().node());
+    }
+
+    /**
+     * A node of the job other than its first: job directory, token, prolog and cgroups with this node's share, so
+     * that the job's steps can run here; nothing is started and nothing is published (the first node reports the
+     * job). A failure here is only logged: the job's steps then fail on this node, with the reason.
+     */
+    private LaunchOutcome prepareMember(JobDir dir, LaunchRequested launch) {
+        JobCgroup cgroup = JobCgroup.NONE;
+        try {
+            dir.writeAtomically(JobDir.MEMBER, launch.allocation().getFirst().node());
+            String drained = drainReason;
+            if (drained != null) {
+                throw new LaunchFailure("node " + node + " is drained: " + drained);
+            }
+            NodeAllocation mine = launch.allocation().stream().filter(a -> node.equals(a.node())).findFirst()
+                    .orElse(null);
+            List<Integer> cpus = mine == null || mine.cpuIds() == null || mine.cpuIds().isEmpty()
+                    ? settings.nodeCpus() : mine.cpuIds();
+            long memMb = mine != null && mine.memMb() > 0 ? mine.memMb() : 0;
+            List<Integer> gpus = mine == null || mine.gpus() == null ? List.of() : List.copyOf(mine.gpus());
+            List<Path> denied = new ArrayList<>();
+            settings.gpus().gpus().stream().filter(g -> !gpus.contains(g.index())).forEach(g -> denied.add(g.device()));
+            String workDir = launch.spec() == null || launch.spec().workDir() == null ? "/" : launch.spec().workDir();
+            Prepared p = new Prepared(launch, Path.of(workDir), null, null, null, false, cpus,
+                    new CgroupDriver.Limits(cpus, memMb, settings.pidsMax(), denied), gpus);
+            runProlog(launch, p);
+            try {
+                cgroup = settings.cgroups().create(node, launch.jobId(), p.limits());
+            } catch (IOException e) {
+                throw new LaunchFailure("cannot set up the job's cgroup: " + e.getMessage());
+            }
+        } catch (LaunchFailure | IOException e) {
+            LOG.warnf("Job %d: this node's share could not be prepared: %s", launch.jobId(), e.getMessage());
+            try {
+                dir.writeAtomically(JobDir.END_REASON, "launch failed: " + e.getMessage());
+            } catch (IOException ignored) {
+                // the step requests then find no share either
+            }
+        }
+        running.put(launch.jobId(), new RunningJob(dir, null, -1, 0, cgroup, true));
+        LOG.debugf("Prepared this node's share of job %d", launch.jobId());
+        return LaunchOutcome.LAUNCHED;
+    }
+
+    /** The end of a share (JOB_END, scancel, time limit): what is left is killed, the epilog runs, cgroups go. */
+    private void endMember(RunningJob job) {
+        synchronized (job) {
+            if (!running.remove(job.dir.jobId(), job)) {
+                return;
+            }
+            job.cgroup.killAll();
+            runEpilog(job).ifPresent(f -> LOG.warnf("Job %d: %s; node %s drained", job.dir.jobId(), f, node));
+            try {
+                job.dir.writeAtomically(JobDir.REPORTED, job.endReason == null ? "JOB_END" : job.endReason);
+            } catch (IOException e) {
+                LOG.warnf("Could not mark the share of job %d ended: %s", job.dir.jobId(), e.toString());
+            }
+            if (!job.cgroup.remove()) {
+                leftovers.add(job.cgroup);
+            }
+            LOG.debugf("Share of job %d ended", job.dir.jobId());
+        }
+    }
+
     /**
      * scancel or time limit: SIGCONT and SIGTERM to the script's process group now, SIGKILL to everything in the
      * job's cgroup and below its launcher after {@code wait}. The end is reported with {@code reason} as its state.
@@ -280,6 +392,14 @@ public final class JobSupervisor implements AutoCloseable {
         RunningJob job = running.get(jobId);
         if (job == null || job.report != null) {
             return false;
+        }
+        if (job.member) {
+            if (job.endReason == null || job.endReason.startsWith("launch failed")) {
+                job.endReason = "JOB_END".equals(reason) ? "JOB_END" : endState(reason).name();
+            }
+            endSteps(jobId, "TERM");
+            timers.schedule(() -> endMember(job), Math.max(0, wait.toMillis()), TimeUnit.MILLISECONDS);
+            return true;
         }
         String state = endState(reason).name();
         if (job.endReason == null) {
@@ -293,6 +413,7 @@ public final class JobSupervisor implements AutoCloseable {
             job.dir.tellJob("slurmstepd: error: *** JOB " + jobId + " ON " + node + " CANCELLED AT " + when
                     + (state.equals("TIMEOUT") ? " DUE TO TIME LIMIT" : "") + " ***");
         }
+        endSteps(jobId, "TERM");
         Optional<Long> pgid = job.dir.scriptPid();
         if (pgid.isPresent()) {
             ProcFs.signalGroup(pgid.get(), "CONT");
@@ -380,6 +501,30 @@ public final class JobSupervisor implements AutoCloseable {
                 new CgroupDriver.Limits(cpus, memMb, settings.pidsMax(), denied), gpus);
     }
 
+    /** The job's token as this node holds it. */
+    public Optional<String> jobsToken(long jobId) {
+        return new JobDir(jobId, jobsDir.resolve(Long.toString(jobId))).read(JobDir.TOKEN);
+    }
+
+    /** Steps still running on this node for a job that ends: a hook the step runner fills in. */
+    private void endSteps(long jobId, String signal) {
+        StepHooks h = stepHooks;
+        if (h != null) {
+            h.jobEnding(jobId, signal);
+        }
+    }
+
+    /** How the step runner hears of job ends, so that no step outlives its job. */
+    public interface StepHooks {
+        void jobEnding(long jobId, String signal);
+    }
+
+    private volatile StepHooks stepHooks;
+
+    public void stepHooks(StepHooks hooks) {
+        this.stepHooks = hooks;
+    }
+
     /** Why this node takes no more jobs (prolog or epilog failure), if it does not. */
     public Optional<String> drainReason() {
         return Optional.ofNullable(drainReason);
@@ -389,6 +534,11 @@ public final class JobSupervisor implements AutoCloseable {
         Map<String, String> env = JobEnvironment.build(settings.baseEnv(), launch, node,
                 launch.clusterName() == null ? settings.clusterName() : launch.clusterName(), p.workDir().toString());
         env.putAll(gpuEnvironment(p.gpus()));
+        // srun inside the allocation: whom to ask, and the proof that it is the job's own process asking
+        jobsToken(launch.jobId()).ifPresent(t -> env.put(JobToken.ENV, t));
+        if (agentAddress != null) {
+            env.put("SLUICE_NODE_AGENT", agentAddress);
+        }
         return env;
     }
 
@@ -565,6 +715,9 @@ public final class JobSupervisor implements AutoCloseable {
     }
 
     private void watch(RunningJob job) {
+        if (job.member) {
+            return;
+        }
         Optional<JobDir.ExitStatus> status = job.dir.status();
         if (status.isEmpty() && !job.wrapperAlive()) {
             // the launcher may have written the status just before it went
@@ -579,6 +732,7 @@ public final class JobSupervisor implements AutoCloseable {
         }
         if (status.isPresent()) {
             // the batch script's end is the job's end: nothing it started may outlive it
+            endSteps(job.dir.jobId(), "KILL");
             killBelow(job);
             StepFinished report = endReport(job, status.get());
             Optional<String> epilog = status.get().error() == null ? runEpilog(job) : Optional.empty();

@@ -25,6 +25,8 @@ import java.util.function.LongFunction;
 /** The core's decisions as Kafka records: CloudEvents for everyone else, and the scheduler's own state records. */
 final class Outputs {
     static final String SOURCE = "sluice/scheduler";
+    /** The reason of the SignalRequested that ends a multi-node job on its other nodes. */
+    static final String JOB_END = "JOB_END";
 
     private Outputs() {
     }
@@ -41,6 +43,14 @@ final class Outputs {
                 case Decision.StateChanged s -> {
                     versions.put(s.jobId(), s.version());
                     out.add(KafkaCloudEvents.toRecord(SOURCE, stateChanged(s), "job-" + s.jobId() + "-v" + s.version()));
+                    // the first node ran the batch script and ended with it; the others hold the job's steps and
+                    // cgroups until told (docs/steps.md)
+                    if (s.previous() == JobState.RUNNING && s.state() != JobState.RUNNING && s.nodes().size() > 1) {
+                        for (String node : s.nodes().subList(1, s.nodes().size())) {
+                            out.add(KafkaCloudEvents.toRecord(SOURCE, new SignalRequested(node, s.jobId(), s.time(),
+                                    JOB_END, 0), "job-" + s.jobId() + "-v" + s.version() + "-end-" + node));
+                        }
+                    }
                 }
                 case Decision.AllocationGranted g -> out.add(KafkaCloudEvents.toRecord(SOURCE,
                         new AllocationGranted(g.jobId(), g.time(), allocation(g.shares())),
@@ -50,9 +60,16 @@ final class Outputs {
                     if (sub == null) {
                         throw new IllegalStateException("No submission recorded for job " + l.jobId());
                     }
-                    out.add(KafkaCloudEvents.toRecord(SOURCE, new LaunchRequested(l.node(), l.jobId(), l.time(),
-                                    sub.owner(), sub.spec(), allocation(l.allocation()), l.timeLimitMinutes(), clusterName),
-                            "job-" + l.jobId() + "-v" + versions.get(l.jobId()) + "-launch"));
+                    // every node of the allocation: the first runs the batch script, the others prepare for steps
+                    List<String> nodes = new ArrayList<>(List.of(l.node()));
+                    l.allocation().stream().map(NodeShare::node).filter(n -> !nodes.contains(n)).forEach(nodes::add);
+                    for (String node : nodes) {
+                        out.add(KafkaCloudEvents.toRecord(SOURCE, new LaunchRequested(node, l.jobId(), l.time(),
+                                        sub.owner(), sub.spec(), allocation(l.allocation()), l.timeLimitMinutes(),
+                                        clusterName),
+                                "job-" + l.jobId() + "-v" + versions.get(l.jobId()) + "-launch"
+                                        + (node.equals(l.node()) ? "" : "-" + node)));
+                    }
                 }
                 case Decision.Signal s -> out.add(KafkaCloudEvents.toRecord(SOURCE,
                         new SignalRequested(s.node(), s.jobId(), s.time(), s.reason(), s.killWaitSeconds())));
