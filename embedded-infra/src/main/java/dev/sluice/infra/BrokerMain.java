@@ -9,7 +9,8 @@ import java.util.UUID;
 /**
  * Entry point of the child JVM that {@link KafkaBroker} starts: writes a single-node KRaft configuration, formats
  * the storage on first use (Kafka's own StorageTool, in a short-lived JVM of its own because it exits when done)
- * and runs Kafka's own main class. Arguments: data directory, broker port, controller port.
+ * and runs Kafka's own main class. Arguments: data directory, broker port, controller port, and optionally
+ * {@code secure} for SASL/SCRAM with ACLs ({@link dev.sluice.infra.kafka.SecureBroker}).
  */
 public final class BrokerMain {
     private BrokerMain() {
@@ -19,17 +20,24 @@ public final class BrokerMain {
         Path dir = Path.of(args[0]);
         int port = Integer.parseInt(args[1]);
         int controllerPort = Integer.parseInt(args[2]);
+        boolean secure = args.length > 3 && args[3].equals("secure");
+        String adminPassword = secure ? System.getenv(dev.sluice.infra.kafka.SecureBroker.ADMIN_PASSWORD_ENV) : null;
         Path logs = dir.resolve("kraft-logs");
         Path props = dir.resolve("server.properties");
-        Files.writeString(props, String.join("\n", List.of(
-                "process.roles=broker,controller",
-                "node.id=1",
-                "controller.quorum.voters=1@127.0.0.1:" + controllerPort,
+        List<String> listeners = secure
+                ? dev.sluice.infra.kafka.SecureBroker.listenerConfig(port, controllerPort, adminPassword)
+                : List.of(
                 "listeners=PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort,
                 "advertised.listeners=PLAINTEXT://127.0.0.1:" + port,
                 "controller.listener.names=CONTROLLER",
                 "inter.broker.listener.name=PLAINTEXT",
-                "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
+                "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+        List<String> lines = new java.util.ArrayList<>(List.of(
+                "process.roles=broker,controller",
+                "node.id=1",
+                "controller.quorum.voters=1@127.0.0.1:" + controllerPort));
+        lines.addAll(listeners);
+        lines.addAll(List.of(
                 "log.dirs=" + logs.toAbsolutePath(),
                 "num.partitions=6",
                 "offsets.topic.replication.factor=1",
@@ -41,18 +49,25 @@ public final class BrokerMain {
                 "share.coordinator.state.topic.min.isr=1",
                 "group.initial.rebalance.delay.ms=0",
                 "log.flush.interval.messages=1",
-                "auto.create.topics.enable=true",
-                "")));
+                "auto.create.topics.enable=" + !secure,
+                ""));
+        Files.writeString(props, String.join("\n", lines));
+        if (secure) {
+            // the JAAS lines above hold the admin password
+            Files.setPosixFilePermissions(props, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        }
         if (!Files.exists(logs.resolve("meta.properties"))) {
-            format(props);
+            format(props, secure ? dev.sluice.infra.kafka.SecureBroker.formatArguments(adminPassword) : List.of());
         }
         kafka.Kafka.main(new String[] {props.toString()});
     }
 
-    private static void format(Path props) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder(JavaHome.javaExecutable(), "-XX:TieredStopAtLevel=1", "-cp",
+    private static void format(Path props, List<String> extra) throws IOException, InterruptedException {
+        List<String> cmd = new java.util.ArrayList<>(List.of(JavaHome.javaExecutable(), "-XX:TieredStopAtLevel=1", "-cp",
                 System.getProperty("java.class.path"), "kafka.tools.StorageTool", "format",
-                "-t", clusterId(), "-c", props.toString(), "--ignore-formatted")
+                "-t", clusterId(), "-c", props.toString(), "--ignore-formatted"));
+        cmd.addAll(extra);
+        Process p = new ProcessBuilder(cmd)
                 .inheritIO()
                 .start();
         if (p.waitFor() != 0) {

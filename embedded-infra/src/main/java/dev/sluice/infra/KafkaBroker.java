@@ -1,6 +1,8 @@
 package dev.sluice.infra;
 
 import dev.sluice.contracts.kafka.TopicSetup;
+import dev.sluice.infra.kafka.KafkaAccess;
+import dev.sluice.infra.kafka.SecureBroker;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -13,6 +15,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * A real single-node Kafka broker (KRaft, broker and controller combined) from Maven Central jars, run as a child
@@ -23,11 +26,14 @@ public final class KafkaBroker implements AutoCloseable {
     private final Process process;
     private final int port;
     private final Path dataDir;
+    /** Null in the open mode every test and the local runner use. */
+    private final String adminPassword;
 
-    private KafkaBroker(Process process, int port, Path dataDir) {
+    private KafkaBroker(Process process, int port, Path dataDir, String adminPassword) {
         this.process = process;
         this.port = port;
         this.dataDir = dataDir;
+        this.adminPassword = adminPassword;
     }
 
     /**
@@ -36,10 +42,23 @@ public final class KafkaBroker implements AutoCloseable {
      * started again on fresh ports, up to three times.
      */
     public static KafkaBroker start(Path dataDir, int port) {
+        return start(dataDir, port, null);
+    }
+
+    /**
+     * Starts a broker in the production stack's secure mode ({@link SecureBroker}): SASL/SCRAM-SHA-512 on loopback,
+     * ACLs enforced, {@code admin} with {@code adminPassword} the only super user, Sluice's topics created. Users
+     * and ACLs are the caller's to add ({@link #admin()}, {@link KafkaAccess#apply}). The open mode is unchanged.
+     */
+    public static KafkaBroker startSecure(Path dataDir, int port, String adminPassword) {
+        return start(dataDir, port, java.util.Objects.requireNonNull(adminPassword));
+    }
+
+    private static KafkaBroker start(Path dataDir, int port, String adminPassword) {
         int attempts = port == 0 ? 3 : 1;
         for (int attempt = 1; ; attempt++) {
             try {
-                return startOnce(dataDir, port);
+                return startOnce(dataDir, port, adminPassword);
             } catch (BrokerExited e) {
                 if (attempt >= attempts) {
                     throw e;
@@ -55,7 +74,7 @@ public final class KafkaBroker implements AutoCloseable {
         }
     }
 
-    private static KafkaBroker startOnce(Path dataDir, int port) {
+    private static KafkaBroker startOnce(Path dataDir, int port, String adminPassword) {
         try {
             Files.createDirectories(dataDir);
             int brokerPort = port == 0 ? Ports.free() : port;
@@ -73,12 +92,18 @@ public final class KafkaBroker implements AutoCloseable {
             cmd.add(dataDir.toAbsolutePath().toString());
             cmd.add(Integer.toString(brokerPort));
             cmd.add(Integer.toString(controllerPort));
+            if (adminPassword != null) {
+                cmd.add("secure");
+            }
             Path log = dataDir.resolve("broker.log");
-            Process p = new ProcessBuilder(cmd)
+            ProcessBuilder pb = new ProcessBuilder(cmd)
                     .redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
-                    .start();
-            KafkaBroker broker = new KafkaBroker(p, brokerPort, dataDir);
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+            if (adminPassword != null) {
+                pb.environment().put(SecureBroker.ADMIN_PASSWORD_ENV, adminPassword);
+            }
+            Process p = pb.start();
+            KafkaBroker broker = new KafkaBroker(p, brokerPort, dataDir, adminPassword);
             broker.awaitReady(Duration.ofSeconds(90), log);
             return broker;
         } catch (IOException e) {
@@ -93,7 +118,11 @@ public final class KafkaBroker implements AutoCloseable {
                 throw new BrokerExited("Kafka broker exited with " + process.exitValue() + "; see " + log);
             }
             if (Ports.isOpen(port)) {
-                TopicSetup.ensureTopics(bootstrapServers(), (short) 1);
+                if (adminPassword == null) {
+                    TopicSetup.ensureTopics(bootstrapServers(), (short) 1);
+                } else {
+                    SecureBroker.createTopics(bootstrapServers(), adminPassword);
+                }
                 return;
             }
             sleep(100);
@@ -104,6 +133,22 @@ public final class KafkaBroker implements AutoCloseable {
 
     public String bootstrapServers() {
         return "127.0.0.1:" + port;
+    }
+
+    /** Whether this broker authenticates clients and enforces ACLs ({@link #startSecure}). */
+    public boolean secure() {
+        return adminPassword != null;
+    }
+
+    /** Client security settings of the super user (empty for an open broker), for KafkaSettings' overloads. */
+    public Map<String, Object> adminSecurity() {
+        return adminPassword == null ? Map.of() : SecureBroker.client(KafkaAccess.ADMIN, adminPassword);
+    }
+
+    /** An admin client as the super user. */
+    public org.apache.kafka.clients.admin.Admin admin() {
+        return org.apache.kafka.clients.admin.Admin.create(
+                dev.sluice.contracts.kafka.KafkaSettings.admin(bootstrapServers(), adminSecurity()));
     }
 
     public int port() {
