@@ -20,8 +20,8 @@ import java.util.Map;
 public final class Scontrol {
     /** Paths of the operations, in one place so that they follow the services' documented API. */
     static final String SCHED_JOB = "/api/v1/jobs/";
-    static final String NODE_STATE = "/api/v1/nodes/%s/state";
-    static final String RECONFIGURE = "/api/v1/reconfigure";
+    static final String NODE_STATE = "/api/v1/admin/nodes/%s/state";
+    static final String RECONFIGURE = "/api/v1/admin/reconfigure";
     static final String SUBMIT_JOB = "/api/v1/jobs/";
 
     private final Context ctx;
@@ -73,7 +73,7 @@ public final class Scontrol {
             } else if (cmd.equals("hold") || cmd.equals("uhold") || cmd.equals("release") || cmd.equals("requeue")) {
                 return jobCommand(cmd, rest);
             } else if (is(cmd, "reconfigure", 5)) {
-                JsonNode r = sched.post(RECONFIGURE, Map.of("user", ctx.identity().user()));
+                JsonNode r = sched.post(RECONFIGURE, Map.of());
                 String msg = Controller.text(r, "message", "");
                 if (!msg.isBlank()) {
                     ctx.out().println(msg);
@@ -182,14 +182,10 @@ public final class Scontrol {
         try {
             JsonNode s = sched.get(SCHED_JOB + Controller.num(submitted, "jobId", 0), Map.of());
             JsonNode job = s.has("job") ? s.get("job") : s;
-            job.properties().forEach(e -> {
-                if (!out.has(e.getKey()) || out.get(e.getKey()).isNull()) {
-                    out.set(e.getKey(), e.getValue());
-                }
-            });
-            for (String f : List.of("priority", "nice", "reason", "eligibleTime", "factors")) {
-                if (Controller.has(job, f)) {
-                    out.set(f, job.get(f));
+            // The scheduler speaks scontrol's keys; it is the fresher source for what scheduling decides.
+            for (String[] k : SCHED_KEYS) {
+                if (Controller.has(job, k[0])) {
+                    out.set(k[1], job.get(k[0]));
                 }
             }
         } catch (Api.Unreachable | Controller.Failed e) {
@@ -197,6 +193,14 @@ public final class Scontrol {
         }
         return out;
     }
+
+    /** Scheduler show-job keys and the names this command's records use. */
+    private static final String[][] SCHED_KEYS = {
+            {"Priority", "priority"}, {"Nice", "nice"}, {"Reason", "reason"}, {"EligibleTime", "eligibleTime"},
+            {"Dependency", "dependency"}, {"ReqNodeList", "reqNodes"}, {"ExcNodeList", "excNodes"},
+            {"TresPerNode", "gres"}, {"Requeue", "requeue"}, {"Restarts", "restarts"},
+            {"ArrayJobId", "arrayJobId"}, {"ArrayTaskId", "arrayTaskId"}, {"Features", "features"},
+            {"priority", "priority"}, {"nice", "nice"}};
 
     private int showNodes(String name) throws Api.Unreachable, Controller.Failed {
         List<JsonNode> nodes = sched.nodes();
@@ -308,7 +312,6 @@ public final class Scontrol {
             if (reason != null) {
                 body.put("reason", reason);
             }
-            body.put("user", ctx.identity().user());
             Api.Response r = api.post(sched.base(), NODE_STATE.formatted(node), body);
             if (!r.ok()) {
                 ctx.err().println("scontrol: error: " + errorText(r, "Invalid node name specified"));

@@ -45,6 +45,8 @@ public final class FakeServices implements AutoCloseable {
     private final Map<String, Answer> answers = new ConcurrentHashMap<>();
     public final ConcurrentLinkedQueue<Request> requests = new ConcurrentLinkedQueue<>();
     public Identity identity = new Identity("alice", 1000, 1000);
+    /** Where the command finds the scheduler: this server unless a test plays it with another one. */
+    public URI schedulerUrl;
 
     public FakeServices() throws IOException {
         server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
@@ -78,7 +80,8 @@ public final class FakeServices implements AutoCloseable {
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         Context ctx = new Context(new ByteArrayInputStream(new byte[0]),
                 new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8),
-                Map.of("HOME", "/home/alice", "SLUICE_SCHEDULER_URL", url().toString()), Path.of("/tmp"), identity,
+                Map.of("HOME", "/home/alice", "SLUICE_SCHEDULER_URL",
+                        (schedulerUrl == null ? url() : schedulerUrl).toString()), Path.of("/tmp"), identity,
                 new Endpoints(url(), url()), Clock.fixed(NOW, ZoneOffset.UTC), ZoneId.of("UTC"));
         int rc = Main.run(ctx, args);
         return new Result(rc, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));

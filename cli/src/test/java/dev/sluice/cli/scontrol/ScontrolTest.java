@@ -98,8 +98,7 @@ class ScontrolTest {
     }
 
     @Test
-    void showJobMergesThePriorityTheSchedulerKnows() {
-        s.on("GET", "/api/v1/jobs/42", 200, JOB);
+    void showJobPrintsTheSubmittedJobInSlurmsLayout() {
         FakeServices.Result plain = s.run("scontrol", "show", "job", "42");
         assertThat(plain.out()).startsWith("""
                 JobId=42 JobName=train
@@ -125,6 +124,18 @@ class ScontrolTest {
     }
 
     @Test
+    void schedulerPriorityReasonAndNiceOverlayTheSubmittedJob() throws IOException {
+        try (FakeServices scheduler = new FakeServices()) {
+            scheduler.on("GET", "/api/v1/jobs/42", 200, """
+                    {"JobId": 42, "Priority": 10400, "Nice": 5, "Reason": "Priority", "JobState": "PENDING"}""");
+            s.schedulerUrl = scheduler.url();
+            FakeServices.Result r = s.run("scontrol", "show", "job", "42");
+            assertThat(r.out()).contains("   Priority=10400 Nice=5 Account=lab QOS=normal\n",
+                    "   JobState=PENDING Reason=Priority Dependency=(null)\n");
+        }
+    }
+
+    @Test
     void unknownJobIsAnInvalidJobId() {
         FakeServices.Result r = s.run("scontrol", "show", "job", "999");
         assertThat(r.rc()).isEqualTo(1);
@@ -141,13 +152,13 @@ class ScontrolTest {
         assertThat(noReason.err()).isEqualTo("You must specify a reason when DOWNING or DRAINING a node. Request denied\n");
         assertThat(s.writes()).isEmpty();
 
-        s.on("POST", "/api/v1/nodes/node01/state", 200, "{}").on("POST", "/api/v1/nodes/node02/state", 200, "{}");
+        s.on("POST", "/api/v1/admin/nodes/node01/state", 200, "{}").on("POST", "/api/v1/admin/nodes/node02/state", 200, "{}");
         FakeServices.Result r = s.run("scontrol", "update", "NodeName=node[01-02]", "State=DRAIN", "Reason=new fans");
         assertThat(r.err()).isEmpty();
         assertThat(r.rc()).isZero();
         assertThat(s.writes()).containsExactly(
-                "POST /api/v1/nodes/node01/state {\"state\":\"DRAIN\",\"reason\":\"new fans\",\"user\":\"alice\"}",
-                "POST /api/v1/nodes/node02/state {\"state\":\"DRAIN\",\"reason\":\"new fans\",\"user\":\"alice\"}");
+                "POST /api/v1/admin/nodes/node01/state {\"state\":\"DRAIN\",\"reason\":\"new fans\"}",
+                "POST /api/v1/admin/nodes/node02/state {\"state\":\"DRAIN\",\"reason\":\"new fans\"}");
 
         FakeServices.Result unknown = s.run("scontrol", "update", "nodename=node09", "state=resume");
         assertThat(unknown.rc()).isEqualTo(1);
@@ -180,8 +191,8 @@ class ScontrolTest {
 
     @Test
     void reconfigureAsksTheScheduler() {
-        s.on("POST", "/api/v1/reconfigure", 200, "{}");
+        s.on("POST", "/api/v1/admin/reconfigure", 200, "{}");
         assertThat(s.run("scontrol", "reconfigure").rc()).isZero();
-        assertThat(s.writes()).containsExactly("POST /api/v1/reconfigure {\"user\":\"alice\"}");
+        assertThat(s.writes()).containsExactly("POST /api/v1/admin/reconfigure {}");
     }
 }
