@@ -20,6 +20,10 @@ public final class RunnerMain {
             return args.length == 0 ? 2 : 0;
         }
         List<String> rest = Arrays.asList(args).subList(1, args.length);
+        if (rest.contains("--help") || rest.contains("-h")) {
+            usage(out);
+            return 0;
+        }
         RunnerOptions o;
         try {
             o = RunnerOptions.parse(rest, Path.of(System.getProperty("sluice.repo", ".")), System.getenv("SLUICE_HOME"));
@@ -43,6 +47,10 @@ public final class RunnerMain {
 
     private static void usage(PrintStream s) {
         s.println("usage: ./sluice up [--nodes N] [--data DIR] [--skip-missing]   start the local stack");
+        s.println("           [--cpus-per-node N]      each node agent claims N CPUs (sluice.node.virtual-cpus), mapped");
+        s.println("                                    onto its real slice: 4 nodes of 8 CPUs on a 2-CPU host");
+        s.println("           [--gpus-per-node N[:type]]  N fake GPUs per node agent (character devices made with mknod");
+        s.println("                                    under DATA/nodes/<node>/gpus, major 195; needs root), e.g. 4:h100");
         s.println("       ./sluice down [--data DIR]                                stop it");
         s.println("       ./sluice status [--data DIR]                              show its components");
         s.println("The data folder defaults to $SLUICE_HOME, else <repo>/.sluice; jobs and accounting stay there.");

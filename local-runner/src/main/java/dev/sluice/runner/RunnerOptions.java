@@ -10,15 +10,54 @@ import java.util.List;
  *
  * @param skipMissing start without the services whose jar is missing (for trying the runner while they are built)
  * @param freePorts   pick free ports instead of the fixed defaults (tests run beside a real local stack)
+ * @param cpusPerNode the CPU count each node agent claims ({@code sluice.node.virtual-cpus}), mapped onto its real
+ *                    slice, so that a small host can play nodes of 8 or 32 CPUs; null: the slice's real count
+ * @param gpus        fake GPUs for each node agent, or null for none
  */
 public record RunnerOptions(Path repo, Path data, int nodes, boolean skipMissing, boolean freePorts,
-                            Duration readyTimeout) {
+                            Duration readyTimeout, Integer cpusPerNode, Gpus gpus) {
+
+    /** {@code --gpus-per-node N[:type]} (Slurm's {@code type:N} order also accepted). */
+    public record Gpus(int count, String type) {
+        public static Gpus parse(String v) {
+            String[] parts = v.strip().split(":");
+            if (parts.length == 1) {
+                return new Gpus(parsePositive(parts[0], "--gpus-per-node"), null);
+            }
+            if (parts.length == 2) {
+                boolean countFirst = parts[0].matches("\\d+");
+                String count = countFirst ? parts[0] : parts[1];
+                String type = countFirst ? parts[1] : parts[0];
+                if (type.matches("[A-Za-z0-9_.-]+")) {
+                    return new Gpus(parsePositive(count, "--gpus-per-node"), type);
+                }
+            }
+            throw new IllegalArgumentException("--gpus-per-node needs N or N:type (such as 4:h100), not '" + v + "'");
+        }
+
+        /** The node agent's {@code sluice.node.gres}: {@code gpu:4} or {@code gpu:h100:4}. */
+        public String gres() {
+            return type == null ? "gpu:" + count : "gpu:" + type + ":" + count;
+        }
+
+        @Override
+        public String toString() {
+            return type == null ? Integer.toString(count) : count + ":" + type;
+        }
+    }
+
+    public RunnerOptions(Path repo, Path data, int nodes, boolean skipMissing, boolean freePorts, Duration readyTimeout) {
+        this(repo, data, nodes, skipMissing, freePorts, readyTimeout, null, null);
+    }
 
     public static final int KAFKA_PORT = 19092;
     public static final int POSTGRES_PORT = 15432;
     public static final int NODE_BASE_PORT = 6830;
 
-    /** Parses {@code --nodes N --data DIR --repo DIR --skip-missing --free-ports --timeout SECONDS}. */
+    /**
+     * Parses {@code --nodes N --data DIR --repo DIR --skip-missing --free-ports --timeout SECONDS
+     * --cpus-per-node N --gpus-per-node N[:type]}.
+     */
     public static RunnerOptions parse(List<String> args, Path defaultRepo, String sluiceHome) {
         Path repo = defaultRepo;
         Path data = null;
@@ -26,6 +65,8 @@ public record RunnerOptions(Path repo, Path data, int nodes, boolean skipMissing
         boolean skip = false;
         boolean free = false;
         Duration timeout = Duration.ofSeconds(180);
+        Integer cpusPerNode = null;
+        Gpus gpus = null;
         for (int i = 0; i < args.size(); i++) {
             String a = args.get(i);
             String name = a.contains("=") ? a.substring(0, a.indexOf('=')) : a;
@@ -35,6 +76,8 @@ public record RunnerOptions(Path repo, Path data, int nodes, boolean skipMissing
                 case "--data" -> data = Path.of(inline != null ? inline : value(args, ++i, a));
                 case "--repo" -> repo = Path.of(inline != null ? inline : value(args, ++i, a));
                 case "--timeout" -> timeout = Duration.ofSeconds(parsePositive(inline != null ? inline : value(args, ++i, a), a));
+                case "--cpus-per-node" -> cpusPerNode = parsePositive(inline != null ? inline : value(args, ++i, a), a);
+                case "--gpus-per-node" -> gpus = Gpus.parse(inline != null ? inline : value(args, ++i, a));
                 case "--skip-missing" -> skip = true;
                 case "--free-ports" -> free = true;
                 default -> throw new IllegalArgumentException("unknown option " + a);
@@ -43,8 +86,14 @@ public record RunnerOptions(Path repo, Path data, int nodes, boolean skipMissing
         if (data == null) {
             data = sluiceHome != null && !sluiceHome.isBlank() ? Path.of(sluiceHome) : repo.resolve(".sluice");
         }
+        if (cpusPerNode != null && cpusPerNode > 1024) {
+            throw new IllegalArgumentException("--cpus-per-node: at most 1024");
+        }
+        if (gpus != null && gpus.count() > 64) {
+            throw new IllegalArgumentException("--gpus-per-node: at most 64 fake GPUs per node");
+        }
         return new RunnerOptions(repo.toAbsolutePath().normalize(), data.toAbsolutePath().normalize(), nodes, skip,
-                free, timeout);
+                free, timeout, cpusPerNode, gpus);
     }
 
     /** The same options as arguments, for the supervisor's command line. */
@@ -56,6 +105,12 @@ public record RunnerOptions(Path repo, Path data, int nodes, boolean skipMissing
         }
         if (freePorts) {
             out.add("--free-ports");
+        }
+        if (cpusPerNode != null) {
+            out.addAll(List.of("--cpus-per-node", Integer.toString(cpusPerNode)));
+        }
+        if (gpus != null) {
+            out.addAll(List.of("--gpus-per-node", gpus.toString()));
         }
         return out;
     }

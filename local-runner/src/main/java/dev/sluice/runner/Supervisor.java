@@ -170,6 +170,13 @@ public final class Supervisor {
             if (c.cpus() != null) {
                 cmd.add("-Dsluice.node.cpus=" + c.cpus());
             }
+            if (options.cpusPerNode() != null) {
+                cmd.add("-Dsluice.node.virtual-cpus=" + options.cpusPerNode());
+            }
+            if (options.gpus() != null) {
+                cmd.add("-Dsluice.node.gres=" + options.gpus().gres());
+                cmd.add("-Dsluice.node.gres-files=" + String.join(",", gpuFiles(c).stream().map(Path::toString).toList()));
+            }
             if (options.nodes() > 1) {
                 // Agents sharing a host split its memory as they split its CPUs, or each would offer all of it.
                 long total = hostMemoryMb();
@@ -189,6 +196,9 @@ public final class Supervisor {
         try {
             if (c.kind() == Component.Kind.NODE) {
                 Files.createDirectories(layout.nodeState(c.name()));
+                if (options.gpus() != null) {
+                    makeFakeGpus(c);
+                }
             }
             Files.writeString(log, "=== " + Instant.now() + " starting " + c.name() + "\n",
                     java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
@@ -379,6 +389,48 @@ public final class Supervisor {
             }
         } catch (IOException | UnsupportedOperationException e) {
             // Only a convenience: status names the real file.
+        }
+    }
+
+    /** NVIDIA's character-device major: what the agent's devices cgroup denies for GPUs a job was not given. */
+    static final int NVIDIA_MAJOR = 195;
+
+    /**
+     * The fake GPUs of a node agent: {@code <node state>/gpus/nvidia<minor>}, minors numbered across the nodes
+     * (node01 0..N-1, node02 N..2N-1, ...) so that no two nodes on this host share a device.
+     */
+    List<Path> gpuFiles(Component c) {
+        int count = options.gpus().count();
+        int index = nodeIndex(c.name());
+        List<Path> files = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            files.add(layout.nodeState(c.name()).resolve("gpus").resolve("nvidia" + (index * count + i)));
+        }
+        return files;
+    }
+
+    static int nodeIndex(String nodeName) {
+        String digits = nodeName.replaceAll("\\D", "");
+        return digits.isEmpty() ? 0 : Integer.parseInt(digits) - 1;
+    }
+
+    /** Character devices made with mknod, as the node agent's own GPU tests make them (needs root, as the agent does). */
+    void makeFakeGpus(Component c) throws IOException {
+        for (Path f : gpuFiles(c)) {
+            Files.createDirectories(f.getParent());
+            String minor = f.getFileName().toString().substring("nvidia".length());
+            Files.deleteIfExists(f);
+            Process p = new ProcessBuilder("mknod", "-m", "0666", f.toString(), "c", Integer.toString(NVIDIA_MAJOR), minor)
+                    .redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).strip();
+            try {
+                if (p.waitFor() != 0) {
+                    throw new IllegalStateException("cannot make fake GPU " + f + " (mknod needs root): " + out);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted");
+            }
         }
     }
 
