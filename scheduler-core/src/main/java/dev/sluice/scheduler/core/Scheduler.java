@@ -34,6 +34,19 @@ public final class Scheduler {
     public static final String NOT_RESPONDING = "Not responding";
     public static final int DEFAULT_KILL_WAIT_SECONDS = 30;
     public static final int DEFAULT_SLURMD_TIMEOUT_SECONDS = 60;
+    /**
+     * A requeued job is eligible again this long after its requeue, as slurmctld sets its begin time past the
+     * credential lifetime (CredExpire 120 s + 1) so the old run cannot be confused with the new one.
+     */
+    public static final Duration REQUEUE_DELAY = Duration.ofSeconds(121);
+    static final int MAX_OUTCOMES = 200_000;
+
+    /** How a job ended, as dependencies need it. */
+    record Outcome(JobState state, Integer exitCode, Instant start) {
+        boolean ok() {
+            return state == JobState.COMPLETED && (exitCode == null || exitCode == 0);
+        }
+    }
 
     private ClusterConfig config;
     private final Clock clock;
@@ -49,6 +62,21 @@ public final class Scheduler {
     private final Map<String, Set<Integer>> usedGpus = new HashMap<>();
     /** Jobs on hold: JOB_HELD_USER or JOB_HELD_ADMIN, kept in the job's reason so a restore sees it. */
     private final Map<Long, Reason> held = new HashMap<>();
+    /** Parsed --dependency of pending jobs that have one. */
+    private final Map<Long, Dependency> dependencies = new HashMap<>();
+    /**
+     * How jobs ended, for dependencies on them: job id (and {@code arrayJobId_taskId} for array tasks) to the end.
+     * Bounded: the oldest are forgotten, and a dependency on a forgotten job counts as satisfied, as in Slurm once
+     * a job record is purged.
+     */
+    private final Map<Object, Outcome> outcomes = new LinkedHashMap<>(16, 0.75f, false) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<Object, Outcome> e) {
+            return size() > MAX_OUTCOMES;
+        }
+    };
+    /** Running jobs being ended (scancel): their nodes show COMPLETING. */
+    private final Set<Long> cancelling = new HashSet<>();
     private Policy policy = Policy.NONE;
     private boolean checksSubmit;
     private boolean limitsActive;
@@ -146,6 +174,9 @@ public final class Scheduler {
         usedMem.clear();
         usedGpus.clear();
         held.clear();
+        dependencies.clear();
+        remainders.clear();
+        cancelling.clear();
         nodesChanged();
         Instant now = clock.instant();
         for (Node n : savedNodeRecords) {
@@ -160,6 +191,26 @@ public final class Scheduler {
             if (j.state() == JobState.PENDING
                     && (j.reason() == Reason.JOB_HELD_USER || j.reason() == Reason.JOB_HELD_ADMIN)) {
                 held.put(j.id(), j.reason());
+            }
+            if (j.state() == JobState.PENDING && j.request().dependency() != null) {
+                try {
+                    Dependency d = Dependency.parse(j.request().dependency());
+                    if (d != null) {
+                        dependencies.put(j.id(), d);
+                    }
+                } catch (IllegalArgumentException e) {
+                    // accepted at submit, so only a hand-edited record gets here: it waits as never satisfied
+                    dependencies.put(j.id(), new Dependency(false, List.of()));
+                }
+            }
+            if (j.arrayRemainder()) {
+                remainders.put(j.arrayJobId(), j.id());
+            }
+            if (j.arrayJobId() != null && j.request().array() != null) {
+                arraySpecs.put(j.arrayJobId(), j.request().array());
+            }
+            if (j.cancelRequested()) {
+                cancelling.add(j.id());
             }
             if (j.state() == JobState.RUNNING) {
                 take(j);
@@ -234,22 +285,118 @@ public final class Scheduler {
         if (jobs.containsKey(s.jobId())) {
             return;
         }
-        Optional<PartitionDef> partition = s.partition() == null || s.partition().isBlank()
-                ? config.defaultPartition() : config.partition(s.partition());
-        String partitionName = partition.map(PartitionDef::name).orElse(s.partition());
-        Job job = Job.pending(s.jobId(), s.user(), partitionName, s.request(), s.submitTime());
-        if (partition.isEmpty()) {
+        JobRequest r = s.request();
+        List<String> asked = s.partition() == null || s.partition().isBlank()
+                ? config.defaultPartition().map(PartitionDef::name).map(List::of).orElse(List.of())
+                : java.util.Arrays.stream(s.partition().split(",")).map(String::trim).filter(x -> !x.isEmpty())
+                .distinct().toList();
+        String firstName = asked.isEmpty() ? s.partition() : asked.getFirst();
+        Job job = Job.pending(s.jobId(), s.user(), firstName, r, s.submitTime())
+                .with(b -> b.groups = s.groups());
+        List<PartitionDef> defs = new ArrayList<>();
+        for (String name : asked) {
+            Optional<PartitionDef> d = config.partition(name);
+            if (d.isEmpty()) {
+                end(job, JobState.FAILED, null, null, "Invalid partition name specified");
+                return;
+            }
+            defs.add(d.get());
+        }
+        if (defs.isEmpty()) {
             end(job, JobState.FAILED, null, null, "Invalid partition name specified");
             return;
         }
+        // As Slurm with several partitions: the ones the job may not use are dropped; none left is an error.
+        List<PartitionDef> usable = new ArrayList<>();
+        String refused = null;
+        for (PartitionDef d : defs) {
+            String why = accessDenied(d, s.user(), s.groups(), r);
+            if (why == null) {
+                usable.add(d);
+            } else if (refused == null) {
+                refused = why;
+            }
+        }
+        if (usable.isEmpty()) {
+            end(job, JobState.FAILED, null, null, refused);
+            return;
+        }
+        Dependency dep;
+        ArraySpec array = null;
+        try {
+            dep = Dependency.parse(r.dependency());
+            if (r.array() != null && !r.array().isBlank()) {
+                array = ArraySpec.parse(r.array());
+            }
+        } catch (IllegalArgumentException e) {
+            end(job, JobState.FAILED, null, null, e.getMessage());
+            return;
+        }
+        if (dep != null && dep.conditions().stream().anyMatch(c -> c.jobId() == s.jobId())) {
+            end(job, JobState.FAILED, null, null, Dependency.PROBLEM);
+            return;
+        }
+        String chosen = usable.getFirst().name();
+        String list = usable.size() > 1 ? String.join(",", usable.stream().map(PartitionDef::name).toList()) : null;
+        ArraySpec spec = array;
+        job = job.with(b -> {
+            b.partition = chosen;
+            b.partitions = list;
+            if (spec != null) {
+                b.arrayJobId = s.jobId();
+                b.arrayTasks = spec.format();
+            }
+        });
         Optional<String> denied = checksSubmit ? Limits.of(policy, jobs.values(), clock.instant())
-                .deniedAtSubmit(job, effectiveTimeLimit(job, partition.get())) : Optional.empty();
+                .deniedAtSubmit(job, effectiveTimeLimit(job, usable.getFirst())) : Optional.empty();
         if (denied.isPresent()) {
             end(job, JobState.FAILED, null, null, denied.get());
             return;
         }
+        if (dep != null) {
+            dependencies.put(job.id(), dep);
+        }
+        if (spec != null) {
+            remainders.put(s.jobId(), job.id());
+            arraySpecs.put(s.jobId(), r.array());
+        }
         jobs.put(job.id(), job);
         savedJobs.put(job.id(), job);
+    }
+
+    /** Arrays with tasks still pending: array job id to the id of its pending remainder record. */
+    private final Map<Long, Long> remainders = new HashMap<>();
+    /** Array job id to its --array spec, for dependencies on its tasks. */
+    private final Map<Long, String> arraySpecs = new HashMap<>();
+
+    /** Slurm's message when the partition's Allow/Deny lists refuse the job; null when it may use it. */
+    private String accessDenied(PartitionDef p, String user, List<String> groups, JobRequest r) {
+        Optional<Set<String>> allowGroups = list(p, "AllowGroups");
+        if (allowGroups.isPresent() && groups != null && groups.stream().noneMatch(allowGroups.get()::contains)) {
+            return "User's group not permitted to use this partition";
+        }
+        String account = r.account() != null ? r.account() : policy.defaultAccount(user).orElse(null);
+        Optional<Set<String>> allowAccounts = list(p, "AllowAccounts");
+        Optional<Set<String>> denyAccounts = list(p, "DenyAccounts");
+        if (allowAccounts.isPresent() && (account == null || !allowAccounts.get().contains(account))
+                || denyAccounts.isPresent() && account != null && denyAccounts.get().contains(account)) {
+            // slurmctld logs "job's account not permitted to use this partition" and answers ESLURM_INVALID_ACCOUNT
+            return "Invalid account or account/partition combination specified";
+        }
+        String qos = r.qos() != null ? r.qos() : "normal";
+        Optional<Set<String>> allowQos = list(p, "AllowQos");
+        Optional<Set<String>> denyQos = list(p, "DenyQos");
+        if (allowQos.isPresent() && !allowQos.get().contains(qos)
+                || denyQos.isPresent() && denyQos.get().contains(qos)) {
+            return "Invalid qos specification";
+        }
+        return null;
+    }
+
+    /** A partition's comma list, absent when unset or {@code ALL}. */
+    private static Optional<Set<String>> list(PartitionDef p, String key) {
+        return p.param(key).map(String::trim).filter(v -> !v.isEmpty() && !v.equalsIgnoreCase("ALL"))
+                .map(v -> Set.copyOf(java.util.Arrays.stream(v.split(",")).map(String::trim).toList()));
     }
 
     public Policy policy() {
@@ -274,7 +421,15 @@ public final class Scheduler {
     }
 
     private void hold(long jobId, boolean admin) {
-        Job job = jobs.get(jobId);
+        Job job = jobs.get(remainders.getOrDefault(jobId, jobId));
+        if (job == null || job.state() != JobState.PENDING) {
+            job = jobs.get(jobId);
+            if (job != null) {
+                jobId = job.id();
+            }
+        } else {
+            jobId = job.id();
+        }
         if (job != null && job.state() == JobState.PENDING) {
             held.put(jobId, admin ? Reason.JOB_HELD_ADMIN : Reason.JOB_HELD_USER);
         }
@@ -282,22 +437,101 @@ public final class Scheduler {
 
     private void release(long jobId) {
         held.remove(jobId);
+        Long rest = remainders.get(jobId);
+        if (rest != null) {
+            held.remove(rest);
+        }
     }
 
     private void cancelTask(long arrayJobId, int taskId) {
         // filled in with arrays
     }
 
-    private void requeue(long jobId, boolean hold) {
-        // filled in with requeue
-    }
-
     private void update(Input.Update u) {
-        // filled in with update
-    }
-
-    private void down(String name, String reason) {
-        // filled in with node states
+        Instant now = clock.instant();
+        Job job = jobs.get(remainders.getOrDefault(u.jobId(), u.jobId()));
+        if (job == null || job.state().isFinal()) {
+            events.add(new Decision.Rejected(u.jobId(), now, "Invalid job id specified"));
+            return;
+        }
+        boolean pending = job.state() == JobState.PENDING;
+        PartitionDef part = partition(job.partition()).orElse(null);
+        // Every field is checked before any changes, so a refused update changes nothing.
+        String partitionName = null;
+        String partitionList = null;
+        if (u.partition() != null) {
+            if (!pending) {
+                events.add(new Decision.Rejected(u.jobId(), now, "Job is no longer pending execution"));
+                return;
+            }
+            List<PartitionDef> usable = new ArrayList<>();
+            for (String name : u.partition().split(",")) {
+                Optional<PartitionDef> d = config.partition(name.trim());
+                if (d.isEmpty()) {
+                    events.add(new Decision.Rejected(u.jobId(), now, "Invalid partition name specified"));
+                    return;
+                }
+                String why = accessDenied(d.get(), job.user(), job.groups(), job.request());
+                if (why != null) {
+                    events.add(new Decision.Rejected(u.jobId(), now, why));
+                    return;
+                }
+                usable.add(d.get());
+            }
+            partitionName = usable.getFirst().name();
+            partitionList = usable.size() > 1 ? u.partition().replace(" ", "") : null;
+            part = usable.getFirst();
+        }
+        if (u.timeLimitMinutes() != null) {
+            int asked = u.timeLimitMinutes();
+            Integer current = pending ? (part == null ? job.request().timeLimitMinutes() : effectiveTimeLimit(job, part))
+                    : job.timeLimitMinutes();
+            boolean raises = current != null && current > 0 && (asked == 0 || asked > current);
+            if (!u.admin() && raises) {
+                events.add(new Decision.Rejected(u.jobId(), now, "Access/permission denied"));
+                return;
+            }
+            Integer max = part == null ? null : part.maxTimeMinutes();
+            if (!u.admin() && max != null && (asked == 0 || asked > max) || asked < 0) {
+                events.add(new Decision.Rejected(u.jobId(), now,
+                        "Requested time limit is invalid (missing or exceeds some limit)"));
+                return;
+            }
+        }
+        if (!u.admin() && (u.nice() != null && u.nice() < 0 || u.priority() != null)) {
+            events.add(new Decision.Rejected(u.jobId(), now, "Access/permission denied"));
+            return;
+        }
+        String pName = partitionName;
+        String pList = partitionList;
+        Job changed = job.with(b -> {
+            JobRequest r = b.request;
+            if (u.timeLimitMinutes() != null) {
+                r = r.withTimeLimit(u.timeLimitMinutes());
+                if (!pending) {
+                    b.timeLimitMinutes = u.timeLimitMinutes() == 0 ? null : u.timeLimitMinutes();
+                }
+            }
+            if (u.nice() != null) {
+                r = r.withNice(u.nice());
+            }
+            b.request = r;
+            if (pName != null) {
+                b.partition = pName;
+                b.partitions = pList;
+            }
+            if (u.priority() != null && u.priority() > 0) {
+                b.adminPriority = u.priority();
+            }
+        });
+        if (u.priority() != null && pending) {
+            if (u.priority() == 0) {
+                held.put(job.id(), Reason.JOB_HELD_ADMIN);
+            } else if (held.get(job.id()) == Reason.JOB_HELD_ADMIN) {
+                held.remove(job.id());
+            }
+        }
+        put(changed);
     }
 
     private void cancel(long jobId) {
@@ -310,9 +544,11 @@ public final class Scheduler {
             end(job, JobState.CANCELLED, null, null, null);
             return;
         }
-        Job cancelling = job.cancelling();
-        put(cancelling);
-        signalNodes(cancelling, "CANCELLED", null);
+        Job c = job.cancelling();
+        put(c);
+        cancelling.add(c.id());
+        signalNodes(c, "CANCELLED", null);
+        c.nodeNames().forEach(this::refresh);
     }
 
     private void registered(Input.NodeRegistered r) {
@@ -327,8 +563,7 @@ public final class Scheduler {
             Set<Long> alive = new HashSet<>(r.runningJobs() == null ? List.of() : r.runningJobs());
             for (Job j : runningOn(r.node())) {
                 if (!alive.contains(j.id())) {
-                    end(j, JobState.NODE_FAIL, null, null, "node " + r.node() + " restarted");
-                    signalNodes(j, "NODE_FAIL", r.node());
+                    nodeLost(j, r.node(), "node " + r.node() + " restarted");
                 }
             }
         }
@@ -362,19 +597,114 @@ public final class Scheduler {
         end(job, end, f.exitCode(), f.signal(), f.detail());
     }
 
+    /** DRAINING while jobs run there; {@link #refresh} makes it DRAINED when the last one ends. */
     private void drain(String name, String reason) {
         Node n = nodes.get(name);
         if (n != null) {
-            nodes.put(name, n.with(NodeState.DRAINED, reason));
+            boolean busy = !usedCpus.getOrDefault(name, Set.of()).isEmpty() && n.state() != NodeState.DOWN;
+            nodes.put(name, n.with(busy ? NodeState.DRAINING : NodeState.DRAINED, reason));
             savedNodes.add(name);
             nodesChanged();
         }
     }
 
+    private void down(String name, String reason) {
+        Node n = nodes.get(name);
+        if (n == null) {
+            return;
+        }
+        nodes.put(name, n.with(NodeState.DOWN, reason == null || reason.isBlank() ? "Not responding" : reason));
+        savedNodes.add(name);
+        nodesChanged();
+        for (Job j : runningOn(name)) {
+            nodeLost(j, name, "node " + name + " down");
+        }
+    }
+
+    /**
+     * A node of a running job is gone: the job is requeued when it may be (--requeue, or JobRequeue=1 in the
+     * configuration and no --no-requeue), else it ends NODE_FAIL. Either way its other nodes are told to stop it.
+     */
+    private void nodeLost(Job j, String node, String why) {
+        if (requeueable(j)) {
+            signalNodes(j, "REQUEUED", node);
+            requeueNow(j, why, false);
+        } else {
+            end(j, JobState.NODE_FAIL, null, null, why);
+            signalNodes(j, "NODE_FAIL", node);
+        }
+    }
+
+    private boolean requeueable(Job j) {
+        Boolean asked = j.request().requeue();
+        if (asked != null) {
+            return asked;
+        }
+        return "1".equals(config.settings().getOrDefault("jobrequeue", "0").trim());
+    }
+
+    private void requeue(long jobId, boolean hold) {
+        Instant now = clock.instant();
+        Job job = jobs.get(jobId);
+        if (job == null) {
+            events.add(new Decision.Rejected(jobId, now, "Invalid job id specified"));
+            return;
+        }
+        if (job.state() == JobState.PENDING) {
+            events.add(new Decision.Rejected(jobId, now, "Job is pending execution"));
+            return;
+        }
+        if (Boolean.FALSE.equals(job.request().requeue())) {
+            events.add(new Decision.Rejected(jobId, now, "Requested operation is presently disabled"));
+            return;
+        }
+        signalNodes(job, "REQUEUED", null);
+        requeueNow(job, "requeued", hold);
+    }
+
+    /** RUNNING -> REQUEUED -> PENDING, same id, resources back, eligible after {@link #REQUEUE_DELAY} or held. */
+    private void requeueNow(Job job, String why, boolean hold) {
+        Instant now = clock.instant();
+        cancelling.remove(job.id());
+        release(job);
+        Job requeued = job.with(b -> {
+            b.state = JobState.REQUEUED;
+            b.version = job.version() + 1;
+            b.detail = why;
+        });
+        job.state().requireMoveTo(JobState.REQUEUED);
+        announce(JobState.RUNNING, requeued);
+        Reason reason = hold ? Reason.JOB_HELD_ADMIN : Reason.BEGIN_TIME;
+        Job pending = requeued.with(b -> {
+            b.state = JobState.PENDING;
+            b.reason = reason;
+            b.version = requeued.version() + 1;
+            b.allocation = List.of();
+            b.startTime = null;
+            b.timeLimitMinutes = null;
+            b.cancelRequested = false;
+            b.eligibleTime = now.plus(REQUEUE_DELAY);
+            b.restarts = job.restarts() + 1;
+            b.detail = null;
+        });
+        announce(JobState.REQUEUED, pending);
+        if (hold) {
+            held.put(job.id(), Reason.JOB_HELD_ADMIN);
+        }
+        if (job.arrayJobId() != null) {
+            runningTasks.merge(job.arrayJobId(), -1, Integer::sum);
+        }
+        put(pending);
+    }
+
+    /** Running tasks per array, for %throttle. */
+    private final Map<Long, Integer> runningTasks = new HashMap<>();
+
     private void resume(String name) {
         Node n = nodes.get(name);
         if (n != null && !n.state().isUp()) {
             nodes.put(name, n.with(NodeState.IDLE, null).heartbeatAt(clock.instant()));
+            refreshAnyway(name);
             savedNodes.add(name);
             nodesChanged();
             refresh(name);
@@ -391,8 +721,7 @@ public final class Scheduler {
             savedNodes.add(n.name());
             nodesChanged();
             for (Job j : runningOn(n.name())) {
-                end(j, JobState.NODE_FAIL, null, null, "node " + n.name() + " not responding");
-                signalNodes(j, "NODE_FAIL", n.name());
+                nodeLost(j, n.name(), "node " + n.name() + " not responding");
             }
         }
     }
@@ -418,8 +747,19 @@ public final class Scheduler {
     private void end(Job job, JobState state, Integer exitCode, Integer signal, String detail) {
         Instant now = clock.instant();
         Job ended = job.ended(state, now, exitCode, signal, detail);
+        cancelling.remove(job.id());
         if (job.state() == JobState.RUNNING) {
             release(job);
+            if (job.arrayJobId() != null) {
+                runningTasks.merge(job.arrayJobId(), -1, Integer::sum);
+            }
+        }
+        dependencies.remove(job.id());
+        held.remove(job.id());
+        Outcome o = new Outcome(state, exitCode, job.startTime());
+        outcomes.put(job.id(), o);
+        if (job.arrayJobId() != null && job.arrayTaskId() != null) {
+            outcomes.put(job.arrayJobId() + "_" + job.arrayTaskId(), o);
         }
         announce(job.version() == 0 ? null : job.state(), ended);
         jobs.remove(job.id());
@@ -430,7 +770,9 @@ public final class Scheduler {
 
     private void announce(JobState previous, Job job) {
         events.add(new Decision.StateChanged(job.id(), job.version(), previous, job.state(), job.reason(),
-                job.detail(), clock.instant(), job.exitCode(), job.signal(), job.nodeNames()));
+                job.detail(), clock.instant(), job.exitCode(), job.signal(), job.nodeNames(),
+                job.state() == JobState.PENDING && job.partitions() != null ? job.partitions() : job.partition(),
+                job.arrayJobId(), job.arrayTaskId(), job.arrayTasks()));
     }
 
     private void put(Job job) {
@@ -477,14 +819,42 @@ public final class Scheduler {
         }
     }
 
-    /** IDLE, MIXED or ALLOCATED follow the CPUs in use on an up node. */
+    /**
+     * IDLE, MIXED or ALLOCATED follow the CPUs in use on an up node, COMPLETING while a job there is being ended;
+     * a DRAINING node becomes DRAINED once nothing runs there.
+     */
     private void refresh(String name) {
         Node n = nodes.get(name);
-        if (n == null || !n.state().isUp()) {
+        if (n == null) {
             return;
         }
         int used = usedCpus.getOrDefault(name, Set.of()).size();
+        if (n.state() == NodeState.DRAINING) {
+            if (used == 0) {
+                nodes.put(name, n.with(NodeState.DRAINED, n.reason()));
+                savedNodes.add(name);
+            }
+            return;
+        }
+        if (!n.state().isUp()) {
+            return;
+        }
+        refreshAnyway(name);
+    }
+
+    private void refreshAnyway(String name) {
+        Node n = nodes.get(name);
+        int used = usedCpus.getOrDefault(name, Set.of()).size();
         NodeState s = used == 0 ? NodeState.IDLE : used >= n.cpuIds().size() ? NodeState.ALLOCATED : NodeState.MIXED;
+        if (used > 0 && !cancelling.isEmpty()) {
+            for (long id : cancelling) {
+                Job j = jobs.get(id);
+                if (j != null && j.nodeNames().contains(name)) {
+                    s = NodeState.COMPLETING;
+                    break;
+                }
+            }
+        }
         if (s != n.state()) {
             nodes.put(name, n.with(s, null));
             savedNodes.add(name);
@@ -582,9 +952,23 @@ public final class Scheduler {
 
         @Override
         public Optional<Reason> ineligible(Job job) {
-            Reason h = held.get(job.id());
+            Reason h = held.isEmpty() ? null : held.get(job.id());
             if (h != null) {
                 return Optional.of(h);
+            }
+            Instant begin = job.request().beginTime();
+            if (job.eligibleTime() != null && (begin == null || job.eligibleTime().isAfter(begin))) {
+                begin = job.eligibleTime();
+            }
+            if (begin != null && now.isBefore(begin)) {
+                return Optional.of(Reason.BEGIN_TIME);
+            }
+            Dependency dep = dependencies.isEmpty() ? null : dependencies.get(job.id());
+            if (dep != null) {
+                Reason d = dependencyState(job, dep);
+                if (d != null) {
+                    return Optional.of(d);
+                }
             }
             // A partition removed from the configuration while its jobs waited counts as down.
             PartitionDef p = partition(job.partition()).orElse(null);
@@ -603,6 +987,120 @@ public final class Scheduler {
         }
 
         private final Map<String, Optional<Integer>> maxNodes = new HashMap<>();
+
+        /** null when met; {@code Dependency} while it may still be; {@code DependencyNeverSatisfied} once not. */
+        private Reason dependencyState(Job job, Dependency d) {
+            if (job.reason() == Reason.DEPENDENCY_NEVER_SATISFIED || d.conditions().isEmpty()) {
+                return Reason.DEPENDENCY_NEVER_SATISFIED;
+            }
+            boolean met = false;
+            boolean waits = false;
+            boolean never = false;
+            for (Dependency.Condition c : d.conditions()) {
+                Reason r = condition(job, c);
+                if (r == null) {
+                    met = true;
+                } else if (r == Reason.DEPENDENCY) {
+                    waits = true;
+                } else {
+                    never = true;
+                }
+            }
+            if (d.any()) {
+                return met ? null : waits ? Reason.DEPENDENCY : Reason.DEPENDENCY_NEVER_SATISFIED;
+            }
+            return never ? Reason.DEPENDENCY_NEVER_SATISFIED : waits ? Reason.DEPENDENCY : null;
+        }
+
+        private Reason condition(Job job, Dependency.Condition c) {
+            if (c.type() == Dependency.Type.SINGLETON) {
+                return singletonFree(job) ? null : Reason.DEPENDENCY;
+            }
+            Long remainderId = remainders.get(c.jobId());
+            Job remainder = remainderId == null ? null : jobs.get(remainderId);
+            if (c.taskId() != null || remainder != null || arraySpecs.containsKey(c.jobId())) {
+                return arrayCondition(c, remainder);
+            }
+            Job live = jobs.get(c.jobId());
+            if (live != null && live.state() == JobState.PENDING) {
+                return Reason.DEPENDENCY;
+            }
+            if (live != null && live.state() == JobState.RUNNING) {
+                return c.type() == Dependency.Type.AFTER && delayPassed(live.startTime(), c) ? null : Reason.DEPENDENCY;
+            }
+            return ended(outcomes.get(c.jobId()), c);
+        }
+
+        /** A whole array ({@code 42}) or one task ({@code 42_7}). */
+        private Reason arrayCondition(Dependency.Condition c, Job remainder) {
+            String specText = arraySpecs.get(c.jobId());
+            ArraySpec spec = specText == null ? null : ArraySpec.parse(specText);
+            int[] tasks = c.taskId() != null ? new int[]{c.taskId()} : spec == null ? new int[0] : spec.ids();
+            Set<Integer> pendingTasks = new HashSet<>();
+            if (remainder != null) {
+                for (int t : ArraySpec.parse(remainder.arrayTasks()).ids()) {
+                    pendingTasks.add(t);
+                }
+            }
+            boolean waits = false;
+            boolean never = false;
+            for (int t : tasks) {
+                if (pendingTasks.contains(t)) {
+                    waits = true;
+                    continue;
+                }
+                Job live = spec == null ? null : jobs.get(spec.jobIdOf(c.jobId(), t));
+                if (live != null && live.state() == JobState.RUNNING && java.util.Objects.equals(live.arrayTaskId(), t)) {
+                    waits |= !(c.type() == Dependency.Type.AFTER && delayPassed(live.startTime(), c));
+                    continue;
+                }
+                Reason r = ended(outcomes.get(c.jobId() + "_" + t), c);
+                waits |= r == Reason.DEPENDENCY;
+                never |= r == Reason.DEPENDENCY_NEVER_SATISFIED;
+            }
+            return never ? Reason.DEPENDENCY_NEVER_SATISFIED : waits ? Reason.DEPENDENCY : null;
+        }
+
+        private boolean delayPassed(Instant start, Dependency.Condition c) {
+            return start == null || !now.isBefore(start.plus(Duration.ofMinutes(c.delayMinutes())));
+        }
+
+        /** An ended (or never known) target: unknown ones count as met, as Slurm once a record is purged. */
+        private Reason ended(Outcome o, Dependency.Condition c) {
+            if (o == null) {
+                return null;
+            }
+            return switch (c.type()) {
+                case AFTER -> delayPassed(o.start(), c) ? null : Reason.DEPENDENCY;
+                case AFTERANY, SINGLETON -> null;
+                case AFTEROK -> o.ok() ? null : Reason.DEPENDENCY_NEVER_SATISFIED;
+                case AFTERNOTOK -> o.ok() ? Reason.DEPENDENCY_NEVER_SATISFIED : null;
+            };
+        }
+
+        /** user and name to: running count, and the earliest pending job with that name. */
+        private Map<String, long[]> singletons;
+
+        private boolean singletonFree(Job job) {
+            if (singletons == null) {
+                singletons = new HashMap<>();
+                for (Job j : jobs.values()) {
+                    if (j.request().name() == null) {
+                        continue;
+                    }
+                    long[] e = singletons.computeIfAbsent(j.user() + "\u0000" + j.request().name(),
+                            k -> new long[]{0, -1});
+                    if (j.state() == JobState.RUNNING) {
+                        e[0]++;
+                    } else if (j.state() == JobState.PENDING
+                            && (e[1] < 0 || fifo(j, jobs.get(e[1])) < 0)) {
+                        e[1] = j.id();
+                    }
+                }
+            }
+            long[] e = singletons.get(job.user() + "\u0000" + job.request().name());
+            return e == null || e[0] == 0 && (e[1] < 0 || e[1] == job.id());
+        }
 
         private Integer maxNodes(PartitionDef p) {
             return maxNodes.computeIfAbsent(p.name(), k -> p.param("MaxNodes")
@@ -737,6 +1235,9 @@ public final class Scheduler {
 
         @Override
         public double priority(Job job) {
+            if (job.adminPriority() != null) {
+                return job.adminPriority();
+            }
             if (priority == null) {
                 priority = new Priority(config);
                 ResourcePool pool = pool();
@@ -789,6 +1290,12 @@ public final class Scheduler {
                 limits.running(running, now);
             }
             started.add(running);
+            if (singletons != null && running.request().name() != null) {
+                long[] e = singletons.get(running.user() + "\u0000" + running.request().name());
+                if (e != null) {
+                    e[0]++;
+                }
+            }
             announce(JobState.PENDING, running);
             events.add(new Decision.AllocationGranted(job.id(), now, running.allocation()));
             events.add(new Decision.Launch(shares.getFirst().node(), job.id(), now, running.allocation(),

@@ -49,7 +49,7 @@ final class Fixtures {
     }
 
     static JobSpec job(long id) {
-        return new JobSpec(id, null, null, null, null, null, null, null, null, null, Extra.NONE);
+        return new JobSpec(id, null, null, null, null, null, null, null, null, null, Extra.NONE, List.of(), null);
     }
 
     /** A job as sbatch options; each method is the option of the same meaning. */
@@ -59,7 +59,8 @@ final class Fixtures {
     }
 
     record JobSpec(long id, String partition, Integer ntasks, Integer cpusPerTask, Integer nodesMin,
-                   Integer nodesMax, Integer perNode, Long memMb, Long memPerCpuMb, Integer timeMinutes, Extra x) {
+                   Integer nodesMax, Integer perNode, Long memMb, Long memPerCpuMb, Integer timeMinutes, Extra x,
+                   List<java.util.function.UnaryOperator<JobRequest>> mods, List<String> groups) {
         JobSpec as(String user) {
             return with(new Extra(user, x.account(), x.qos(), x.nice(), x.gpus(), x.gpuType()));
         }
@@ -88,48 +89,131 @@ final class Fixtures {
 
         private JobSpec with(Extra e) {
             return new JobSpec(id, partition, ntasks, cpusPerTask, nodesMin, nodesMax, perNode, memMb, memPerCpuMb,
-                    timeMinutes, e);
+                    timeMinutes, e, mods, groups);
         }
 
         JobSpec tasks(int n) {
-            return new JobSpec(id, partition, n, cpusPerTask, nodesMin, nodesMax, perNode, memMb, memPerCpuMb, timeMinutes, x);
+            return new JobSpec(id, partition, n, cpusPerTask, nodesMin, nodesMax, perNode, memMb, memPerCpuMb, timeMinutes, x, mods, groups);
         }
 
         JobSpec cpusPerTask(int c) {
-            return new JobSpec(id, partition, ntasks, c, nodesMin, nodesMax, perNode, memMb, memPerCpuMb, timeMinutes, x);
+            return new JobSpec(id, partition, ntasks, c, nodesMin, nodesMax, perNode, memMb, memPerCpuMb, timeMinutes, x, mods, groups);
         }
 
         JobSpec nodes(int min) {
-            return new JobSpec(id, partition, ntasks, cpusPerTask, min, null, perNode, memMb, memPerCpuMb, timeMinutes, x);
+            return new JobSpec(id, partition, ntasks, cpusPerTask, min, null, perNode, memMb, memPerCpuMb, timeMinutes, x, mods, groups);
         }
 
         JobSpec nodes(int min, int max) {
-            return new JobSpec(id, partition, ntasks, cpusPerTask, min, max, perNode, memMb, memPerCpuMb, timeMinutes, x);
+            return new JobSpec(id, partition, ntasks, cpusPerTask, min, max, perNode, memMb, memPerCpuMb, timeMinutes, x, mods, groups);
         }
 
         JobSpec perNode(int n) {
-            return new JobSpec(id, partition, ntasks, cpusPerTask, nodesMin, nodesMax, n, memMb, memPerCpuMb, timeMinutes, x);
+            return new JobSpec(id, partition, ntasks, cpusPerTask, nodesMin, nodesMax, n, memMb, memPerCpuMb, timeMinutes, x, mods, groups);
         }
 
         JobSpec mem(long mb) {
-            return new JobSpec(id, partition, ntasks, cpusPerTask, nodesMin, nodesMax, perNode, mb, memPerCpuMb, timeMinutes, x);
+            return new JobSpec(id, partition, ntasks, cpusPerTask, nodesMin, nodesMax, perNode, mb, memPerCpuMb, timeMinutes, x, mods, groups);
         }
 
         JobSpec memPerCpu(long mb) {
-            return new JobSpec(id, partition, ntasks, cpusPerTask, nodesMin, nodesMax, perNode, memMb, mb, timeMinutes, x);
+            return new JobSpec(id, partition, ntasks, cpusPerTask, nodesMin, nodesMax, perNode, memMb, mb, timeMinutes, x, mods, groups);
         }
 
         JobSpec time(int minutes) {
-            return new JobSpec(id, partition, ntasks, cpusPerTask, nodesMin, nodesMax, perNode, memMb, memPerCpuMb, minutes, x);
+            return new JobSpec(id, partition, ntasks, cpusPerTask, nodesMin, nodesMax, perNode, memMb, memPerCpuMb, minutes, x, mods, groups);
         }
 
         JobSpec partition(String p) {
-            return new JobSpec(id, p, ntasks, cpusPerTask, nodesMin, nodesMax, perNode, memMb, memPerCpuMb, timeMinutes, x);
+            return new JobSpec(id, p, ntasks, cpusPerTask, nodesMin, nodesMax, perNode, memMb, memPerCpuMb, timeMinutes, x, mods, groups);
         }
 
         JobRequest request() {
-            return new JobRequest(nodesMin, nodesMax, ntasks, perNode, cpusPerTask, memMb, memPerCpuMb, timeMinutes,
-                    null, x.account(), x.qos(), x.nice(), x.gpus(), x.gpuType());
+            JobRequest r = new JobRequest(nodesMin, nodesMax, ntasks, perNode, cpusPerTask, memMb, memPerCpuMb,
+                    timeMinutes, null, x.account(), x.qos(), x.nice(), x.gpus(), x.gpuType());
+            for (var m : mods) {
+                r = m.apply(r);
+            }
+            return r;
+        }
+
+        /** Any other sbatch option, as a change to the request. */
+        JobSpec with(java.util.function.UnaryOperator<JobRequest> mod) {
+            List<java.util.function.UnaryOperator<JobRequest>> all = new ArrayList<>(mods);
+            all.add(mod);
+            return new JobSpec(id, partition, ntasks, cpusPerTask, nodesMin, nodesMax, perNode, memMb, memPerCpuMb,
+                    timeMinutes, x, List.copyOf(all), groups);
+        }
+
+        /** {@code --dependency=...} */
+        JobSpec dependency(String d) {
+            return with(r -> r.withDependency(d));
+        }
+
+        /** {@code -J name} */
+        JobSpec named(String n) {
+            return with(r -> r.withName(n));
+        }
+
+        /** {@code --begin=T0+d} */
+        JobSpec begin(Duration d) {
+            return with(r -> r.withBeginTime(T0.plus(d)));
+        }
+
+        /** {@code --requeue} / {@code --no-requeue} */
+        JobSpec requeue(boolean q) {
+            return with(r -> r.withRequeue(q));
+        }
+
+        /** {@code --array=spec} */
+        JobSpec array(String spec) {
+            return with(r -> r.withArray(spec));
+        }
+
+        /** {@code -w hostlist} */
+        JobSpec nodelist(String hosts) {
+            return with(r -> r.withNodes(hosts, r.excludeNodes()));
+        }
+
+        /** {@code -x hostlist} */
+        JobSpec exclude(String hosts) {
+            return with(r -> r.withNodes(r.nodeList(), hosts));
+        }
+
+        /** {@code -C features} */
+        JobSpec constraint(String c) {
+            return with(r -> r.withConstraint(c));
+        }
+
+        /** {@code --gpus=[type:]N} */
+        JobSpec gpusTotal(String type, int n) {
+            return with(r -> r.withGpusTotal(n, type));
+        }
+
+        /** {@code --gpus-per-task=[type:]N} */
+        JobSpec gpusPerTask(String type, int n) {
+            return with(r -> r.withGpusPerTask(n, type));
+        }
+
+        /** {@code --mem-per-gpu=MB} */
+        JobSpec memPerGpu(long mb) {
+            return with(r -> r.withMemPerGpu(mb));
+        }
+
+        /** {@code -m cyclic} */
+        JobSpec cyclic() {
+            return with(r -> r.withDistribution("cyclic"));
+        }
+
+        /** {@code --exclusive} */
+        JobSpec exclusive() {
+            return with(r -> r.withExclusive(true));
+        }
+
+        /** The submitting user's Unix groups (AllowGroups). */
+        JobSpec groups(String... g) {
+            return new JobSpec(id, partition, ntasks, cpusPerTask, nodesMin, nodesMax, perNode, memMb, memPerCpuMb,
+                    timeMinutes, x, mods, List.of(g));
         }
     }
 
@@ -217,7 +301,8 @@ final class Fixtures {
         TestCluster submit(JobSpec... jobs) {
             List<Input> in = new ArrayList<>();
             for (JobSpec j : jobs) {
-                in.add(new Input.Submit(j.id(), j.x().user(), j.partition(), j.request(), T0.plusSeconds(++submitSeq)));
+                in.add(new Input.Submit(j.id(), j.x().user(), j.partition(), j.request(), T0.plusSeconds(++submitSeq),
+                        j.groups()));
             }
             last = scheduler.handle(in);
             decisions.addAll(last);
@@ -231,6 +316,18 @@ final class Fixtures {
 
         TestCluster cancel(long jobId) {
             handle(new Input.Cancel(jobId));
+            return this;
+        }
+
+        /** Time passes with every node's heartbeat arriving, so only what the jobs do changes. */
+        TestCluster elapse(Duration d) {
+            clock.advance(d);
+            List<Input> in = new ArrayList<>();
+            for (Node n : scheduler.nodes()) {
+                in.add(new Input.Heartbeat(n.name()));
+            }
+            in.add(new Input.Tick());
+            handle(in.toArray(new Input[0]));
             return this;
         }
 
