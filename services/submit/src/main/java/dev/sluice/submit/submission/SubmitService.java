@@ -27,6 +27,8 @@ public class SubmitService {
     private final JobRequestReader reader;
     private final JobStore store;
     private final EventPublisher publisher;
+    @jakarta.inject.Inject
+    dev.sluice.submit.access.SubmitAccess access;
 
     public SubmitService(ClusterConfig cluster, JobStore store, EventPublisher publisher) {
         this.reader = new JobRequestReader(cluster);
@@ -58,7 +60,7 @@ public class SubmitService {
 
     /** Returns the new job's id once its JobSubmitted is acknowledged by Kafka. */
     public long submit(SubmitRequest request) {
-        JobRequestReader.Accepted job = reader.read(request);
+        JobRequestReader.Accepted job = access.admit(reader.read(request));
         long jobId = store.nextJobId();
         JobSubmitted event = new JobSubmitted(jobId, Instant.now().truncatedTo(ChronoUnit.MICROS), job.owner(),
                 job.spec());

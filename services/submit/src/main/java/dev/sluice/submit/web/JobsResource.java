@@ -38,6 +38,8 @@ public class JobsResource {
     private final SubmitService submit;
     private final JobStore store;
     private final EventPublisher publisher;
+    @jakarta.inject.Inject
+    dev.sluice.auth.Callers callers;
 
     public JobsResource(SubmitService submit, JobStore store, EventPublisher publisher) {
         this.submit = submit;
@@ -71,24 +73,43 @@ public class JobsResource {
         }
         List<String> partitions = partition == null || partition.isBlank() ? null : csv(partition);
         List<String> users = user == null || user.isBlank() ? null : csv(user);
+        dev.sluice.auth.Caller caller = callers.current();
+        if (!caller.seesAll()) {
+            // A user lists only their own jobs; asking for someone else's is refused rather than answered empty.
+            if (users != null && users.stream().anyMatch(u -> !u.equals(caller.name()))) {
+                throw new dev.sluice.auth.AccessDenied(dev.sluice.auth.Messages.notOwner(caller, "the jobs of " + String.join(",", users)));
+            }
+            users = List.of(caller.name());
+        }
         return store.list(users, stateNames, partitions, ids);
     }
 
     @GET
     @Path("/{id}")
     public JobView get(@PathParam("id") String id) {
-        return store.find(jobId(id)).orElseThrow(() -> ApiException.notFound(INVALID_JOB_ID));
+        JobView job = store.find(jobId(id)).orElseThrow(() -> ApiException.notFound(INVALID_JOB_ID));
+        mustOwn(job);
+        return job;
+    }
+
+    private void mustOwn(JobView job) {
+        dev.sluice.auth.Caller caller = callers.current();
+        if (!caller.mayActOn(job.user())) {
+            throw new dev.sluice.auth.AccessDenied(dev.sluice.auth.Messages.notOwner(caller, "job " + job.jobId()));
+        }
     }
 
     @DELETE
     @Path("/{id}")
     public Response cancel(@PathParam("id") String id, @QueryParam("user") String user) {
         JobView job = store.find(jobId(id)).orElseThrow(() -> ApiException.notFound(INVALID_JOB_ID));
+        mustOwn(job);
         JobState state = JobState.valueOf(job.state());
         if (JobStateMachine.isTerminal(state) || state == JobState.COMPLETING) {
             throw new ApiException(409, "Job/step already completing or completed");
         }
-        String requestedBy = user == null || user.isBlank() ? job.user() : user;
+        String requestedBy = callers.current().authenticated() ? callers.current().name()
+                : user == null || user.isBlank() ? job.user() : user;
         publisher.publish(new JobCancelRequested(job.jobId(), requestedBy, Instant.now()),
                 "job-cancel-" + job.jobId() + "-" + UUID.randomUUID());
         return Response.status(202).entity(Map.of("message", "Cancel requested for job " + job.jobId())).build();
