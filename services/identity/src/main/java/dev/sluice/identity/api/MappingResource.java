@@ -1,5 +1,7 @@
 package dev.sluice.identity.api;
 
+import dev.sluice.auth.Requires;
+import dev.sluice.auth.Role;
 import dev.sluice.identity.mapping.AccountMapping;
 import dev.sluice.identity.mapping.MappingFormat;
 import dev.sluice.identity.mapping.MappingStore;
@@ -24,6 +26,7 @@ public class MappingResource {
     MappingStore store;
 
     @GET
+    @Requires(Role.OPERATOR)
     @Produces(MediaType.APPLICATION_JSON)
     public Response get() {
         try {
@@ -34,6 +37,7 @@ public class MappingResource {
     }
 
     @PUT
+    @Requires(Role.ADMIN)
     @Consumes({MediaType.APPLICATION_JSON, "application/yaml", "application/x-yaml", "text/yaml", MediaType.TEXT_PLAIN})
     @Produces(MediaType.APPLICATION_JSON)
     public Response put(String body) {

@@ -1,5 +1,7 @@
 package dev.sluice.identity.api;
 
+import dev.sluice.auth.Requires;
+import dev.sluice.auth.Role;
 import dev.sluice.identity.sync.IdentityService;
 import dev.sluice.identity.sync.SyncFailedException;
 import dev.sluice.identity.sync.SyncReport;
@@ -25,11 +27,13 @@ public class SyncResource {
     IdentityService service;
 
     @POST
+    @Requires(Role.ADMIN)
     public SyncReport sync(@QueryParam("dryRun") @DefaultValue("false") boolean dryRun) throws SyncFailedException {
         return service.engine().run(dryRun);
     }
 
     @GET
+    @Requires(Role.OPERATOR)
     public Response last() {
         SyncReport r = service.engine().lastReport();
         return r == null ? Response.status(404).entity(new ErrorBody("no sync has run since identity started")).build()
