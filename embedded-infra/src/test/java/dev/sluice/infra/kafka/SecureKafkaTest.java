@@ -1,7 +1,10 @@
 package dev.sluice.infra.kafka;
 
 import dev.sluice.contracts.Topics;
+import dev.sluice.contracts.cloudevents.KafkaCloudEvents;
 import dev.sluice.contracts.kafka.KafkaSettings;
+import dev.sluice.contracts.kafka.NodeEventSignature;
+import dev.sluice.contracts.node.NodeHeartbeat;
 import dev.sluice.infra.KafkaBroker;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -205,6 +208,62 @@ class SecureKafkaTest {
             }
             return false;
         }
+    }
+
+    @Test
+    void theSchedulerAcceptsNodeEventsOnlyFromTheNodeTheyAreAbout() throws Exception {
+        byte[] master = NodeEventSignature.key("00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff");
+        byte[] node01Key = NodeEventSignature.nodeKey(master, "node01");
+        String node01 = KafkaAccess.nodePrincipal("node01");
+        String run = UUID.randomUUID().toString();
+        Map<String, Object> cfg = KafkaSettings.producer(broker.bootstrapServers(), "agent-node01", as(node01));
+        try (var producer = new KafkaProducer<String, byte[]>(cfg)) {
+            // node01's own heartbeat, signed with its key
+            producer.send(NodeEventSignature.sign(KafkaCloudEvents.toRecord("sluice/node-agent/node01",
+                    heartbeat("node01"), run + "-own"), "node01", node01Key)).get(30, TimeUnit.SECONDS);
+            // node01 passing itself off as node02: its key cannot sign for node02, and signing as itself names the wrong node
+            producer.send(NodeEventSignature.sign(KafkaCloudEvents.toRecord("sluice/node-agent/node02",
+                    heartbeat("node02"), run + "-as-node02"), "node02", node01Key)).get(30, TimeUnit.SECONDS);
+            producer.send(NodeEventSignature.sign(KafkaCloudEvents.toRecord("sluice/node-agent/node02",
+                    heartbeat("node02"), run + "-about-node02"), "node01", node01Key)).get(30, TimeUnit.SECONDS);
+            // an unsigned one, and a signed one changed after signing
+            producer.send(KafkaCloudEvents.toRecord("sluice/node-agent/node01", heartbeat("node01"),
+                    run + "-unsigned")).get(30, TimeUnit.SECONDS);
+            var tampered = NodeEventSignature.sign(KafkaCloudEvents.toRecord("sluice/node-agent/node01",
+                    heartbeat("node01"), run + "-tampered"), "node01", node01Key);
+            producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>(tampered.topic(), null,
+                    tampered.key(), new String(tampered.value()).replace("\"load1\"", "\"load1\" ").getBytes(),
+                    tampered.headers())).get(30, TimeUnit.SECONDS);
+        }
+
+        Map<String, String> verdicts = new java.util.TreeMap<>();
+        Map<String, Object> c = KafkaSettings.consumer(broker.bootstrapServers(), "sluice-scheduler-test-" + run,
+                "scheduler", as(KafkaAccess.SCHEDULER));
+        try (var consumer = new KafkaConsumer<String, byte[]>(c)) {
+            consumer.subscribe(List.of(Topics.NODE_EVENTS));
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (verdicts.size() < 5 && System.nanoTime() < deadline) {
+                for (var r : consumer.poll(Duration.ofMillis(500))) {
+                    String id = KafkaCloudEvents.header(r.headers(), KafkaCloudEvents.ID);
+                    if (id != null && id.startsWith(run)) {
+                        verdicts.put(id.substring(run.length() + 1), switch (NodeEventSignature.verify(r, master)) {
+                            case NodeEventSignature.Authentic a -> "accepted from " + a.node();
+                            case NodeEventSignature.Rejected x -> "rejected: " + x.reason();
+                        });
+                    }
+                }
+            }
+        }
+        assertThat(verdicts).containsOnlyKeys("own", "as-node02", "about-node02", "unsigned", "tampered");
+        assertThat(verdicts.get("own")).isEqualTo("accepted from node01");
+        assertThat(verdicts.get("as-node02")).startsWith("rejected: signature does not match node node02's key");
+        assertThat(verdicts.get("about-node02")).isEqualTo("rejected: node node01 signed an event about node node02");
+        assertThat(verdicts.get("unsigned")).startsWith("rejected: unsigned event on sluice.node.events");
+        assertThat(verdicts.get("tampered")).startsWith("rejected: signature does not match node node01's key");
+    }
+
+    static NodeHeartbeat heartbeat(String node) {
+        return new NodeHeartbeat(node, "boot-1", java.time.Instant.parse("2026-11-22T04:00:00Z"), List.of(), 0.5);
     }
 
     @Test
