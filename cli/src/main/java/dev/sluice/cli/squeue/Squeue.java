@@ -5,6 +5,7 @@ import dev.sluice.cli.common.Api;
 import dev.sluice.cli.common.Context;
 import dev.sluice.cli.common.Getopt;
 import dev.sluice.cli.common.Getopt.Opt;
+import dev.sluice.cli.scontrol.Controller;
 import dev.sluice.contracts.job.JobState;
 
 import java.io.IOException;
@@ -25,7 +26,8 @@ public final class Squeue {
     static final List<Opt> OPTIONS = List.of(
             Opt.arg('u', "user"), Opt.flag('\0', "me"), Opt.arg('j', "jobs"), Opt.arg('t', "states"),
             Opt.arg('p', "partition"), Opt.flag('h', "noheader"), Opt.arg('o', "format"), Opt.flag('l', "long"),
-            Opt.arg('A', "account"), Opt.flag('\0', "help"), Opt.flag('\0', "usage"));
+            Opt.arg('A', "account"), Opt.arg('O', "Format"), Opt.flag('\0', "start"), Opt.flag('\0', "help"),
+            Opt.flag('\0', "usage"));
 
     /** ctime(3)'s layout, which squeue -l prints above the table. */
     private static final DateTimeFormatter CTIME = DateTimeFormatter.ofPattern("EEE MMM ppd HH:mm:ss yyyy", Locale.ROOT);
@@ -44,7 +46,7 @@ public final class Squeue {
         }
         if (o.has("help") || o.has("usage")) {
             ctx.out().println("Usage: squeue [-u user_list] [--me] [-j job_list] [-t state_list] [-p partition_list]");
-            ctx.out().println("              [-h] [-l] [-o format]");
+            ctx.out().println("              [-h] [-l] [--start] [-o format] [-O fields]");
             return 0;
         }
         Map<String, String> query = new LinkedHashMap<>();
@@ -76,14 +78,18 @@ public final class Squeue {
                 return 1;
             }
         }
+        if (o.has("start") && states.isEmpty()) {
+            states.add(JobState.PENDING.name());
+        }
         query.put("states", String.join(",", states));
         query.put("partition", String.join(",", o.list("partition")));
         query.put("account", String.join(",", o.list("account")));
 
-        String formatText = o.has("format") ? o.last("format") : o.has("long") ? SqueueFormat.LONG : SqueueFormat.DEFAULT;
+        String formatText = o.has("format") ? o.last("format") : o.has("start") ? SqueueFormat.START
+                : o.has("long") ? SqueueFormat.LONG : SqueueFormat.DEFAULT;
         SqueueFormat format;
         try {
-            format = SqueueFormat.parse(formatText);
+            format = o.has("Format") ? SqueueFormat.parseLong(o.last("Format")) : SqueueFormat.parse(formatText);
         } catch (IllegalArgumentException e) {
             ctx.err().println("squeue: error: " + e.getMessage());
             return 1;
@@ -104,6 +110,7 @@ public final class Squeue {
             ctx.err().println("squeue: error: Unexpected answer from the submit service: " + e.getMessage());
             return 1;
         }
+        rows = withScheduler(ctx, api, rows);
         Instant now = ctx.clock().instant();
         if (o.has("long") && !o.has("noheader")) {
             ctx.out().println(CTIME.format(ZonedDateTime.ofInstant(now, ctx.zone())));
@@ -112,7 +119,29 @@ public final class Squeue {
         return 0;
     }
 
-    /** Slurm's default order ("P,t,-p"): by partition, then pending before running, then (for us) job id. */
+    /**
+     * Priority, nice, expected start and array ids are the scheduler's; a scheduler that does not answer leaves
+     * them unknown rather than failing the listing the submit service already gave.
+     */
+    static List<JobRow> withScheduler(Context ctx, Api api, List<JobRow> rows) {
+        if (rows.isEmpty()) {
+            return rows;
+        }
+        Map<Long, com.fasterxml.jackson.databind.JsonNode> live = new java.util.HashMap<>();
+        try {
+            com.fasterxml.jackson.databind.JsonNode all = new Controller(ctx, api).get("/api/v1/jobs", Map.of());
+            (all.isArray() ? all : all.path("jobs")).forEach(j -> {
+                if (j.hasNonNull("JobId")) {
+                    live.put(j.get("JobId").asLong(), j);
+                }
+            });
+        } catch (Api.Unreachable | Controller.Failed e) {
+            return rows;
+        }
+        return rows.stream().map(r -> r.withScheduler(live.get(r.jobId()))).toList();
+    }
+
+    /** Slurm's default order ("P,t,-p"): by partition, then pending before running, then priority, then job id. */
     static void print(Context ctx, SqueueFormat format, List<JobRow> rows, boolean header, Instant now) {
         if (header) {
             ctx.out().println(format.header());
@@ -120,6 +149,7 @@ public final class Squeue {
         rows.stream()
                 .sorted(Comparator.comparing((JobRow j) -> j.partition() == null ? "" : j.partition())
                         .thenComparing(j -> SqueueFormat.state(j).ordinal())
+                        .thenComparingLong(j -> j.priority() == null ? 0 : -j.priority())
                         .thenComparingLong(JobRow::jobId))
                 .forEach(j -> ctx.out().println(format.row(j, now, ctx.zone())));
     }

@@ -14,6 +14,8 @@ import java.util.Locale;
 public final class SqueueFormat {
     public static final String DEFAULT = "%.18i %.9P %.8j %.8u %.2t %.10M %.6D %R";
     public static final String LONG = "%.18i %.9P %.8j %.8u %.8T %.10M %.9l %.6D %R";
+    /** squeue --start: pending jobs with the start the scheduler expects for them. */
+    public static final String START = "%.18i %.9P %.8j %.8u %.2t %.19S %.6D %20Y %R";
 
     sealed interface Part permits Literal, Field {
     }
@@ -78,6 +80,66 @@ public final class SqueueFormat {
         return new SqueueFormat(parts);
     }
 
+    /** squeue -O/--Format: {@code JobID,Name:30,Priority:.10}; a field without a size is 20 wide, left-justified. */
+    public static SqueueFormat parseLong(String format) {
+        List<Part> parts = new ArrayList<>();
+        for (String item : format.split(",")) {
+            String name = item;
+            String size = "";
+            int colon = item.indexOf(':');
+            if (colon >= 0) {
+                name = item.substring(0, colon);
+                size = item.substring(colon + 1);
+            }
+            Character letter = LONG_NAMES.get(name.trim().toLowerCase(Locale.ROOT));
+            if (letter == null) {
+                throw new IllegalArgumentException("Invalid job format specification: " + name);
+            }
+            boolean right = size.startsWith(".");
+            String digits = right ? size.substring(1) : size;
+            int width;
+            try {
+                width = digits.isEmpty() ? 20 : Integer.parseInt(digits);
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("Invalid job format specification: " + item);
+            }
+            // One space between fields, so that a value filling its width does not run into the next.
+            if (!parts.isEmpty()) {
+                parts.add(new Literal(" "));
+            }
+            parts.add(new Field(letter, width, right));
+        }
+        return new SqueueFormat(parts);
+    }
+
+    private static final java.util.Map<String, Character> LONG_NAMES = java.util.Map.ofEntries(
+            java.util.Map.entry("jobid", 'i'), java.util.Map.entry("jobarrayid", 'i'),
+            java.util.Map.entry("arrayjobid", 'F'), java.util.Map.entry("arraytaskid", 'K'),
+            java.util.Map.entry("partition", 'P'), java.util.Map.entry("name", 'j'),
+            java.util.Map.entry("username", 'u'), java.util.Map.entry("userid", 'U'),
+            java.util.Map.entry("groupid", 'G'), java.util.Map.entry("statecompact", 't'),
+            java.util.Map.entry("state", 'T'), java.util.Map.entry("timeused", 'M'),
+            java.util.Map.entry("timelimit", 'l'), java.util.Map.entry("timeleft", 'L'),
+            java.util.Map.entry("numnodes", 'D'), java.util.Map.entry("numcpus", 'C'),
+            java.util.Map.entry("reasonlist", 'R'), java.util.Map.entry("nodelist", 'N'),
+            java.util.Map.entry("reason", 'r'), java.util.Map.entry("submittime", 'V'),
+            java.util.Map.entry("starttime", 'S'), java.util.Map.entry("endtime", 'e'),
+            java.util.Map.entry("account", 'a'), java.util.Map.entry("qos", 'q'),
+            java.util.Map.entry("minmemory", 'm'), java.util.Map.entry("workdir", 'Z'),
+            java.util.Map.entry("mincpus", 'c'), java.util.Map.entry("priority", 'Q'),
+            java.util.Map.entry("prioritylong", 'Q'), java.util.Map.entry("nice", 'y'),
+            java.util.Map.entry("schednodes", 'Y'));
+
+    /** Whether a column needs the scheduler's record (priority, nice, expected start, array ids). */
+    boolean needsScheduler() {
+        for (Part p : parts) {
+            if (p instanceof Field f && "QySFKi".indexOf(f.letter()) >= 0) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     static String header(char letter) {
         return switch (letter) {
             case 'i', 'A' -> "JOBID";
@@ -104,6 +166,11 @@ public final class SqueueFormat {
             case 'm' -> "MIN_MEMORY";
             case 'Z' -> "WORK_DIR";
             case 'c' -> "MIN_CPUS";
+            case 'Q' -> "PRIORITY";
+            case 'y' -> "NICE";
+            case 'F' -> "ARRAY_JOB_ID";
+            case 'K' -> "ARRAY_TASK_ID";
+            case 'Y' -> "SCHEDNODES";
             default -> null;
         };
     }
@@ -125,14 +192,20 @@ public final class SqueueFormat {
                         job == null ? header(f.letter()) : value(f.letter(), job, now, zone), f.width(), f.right()));
             }
         }
-        return sb.toString();
+        return sb.toString().stripTrailing();
     }
 
     static String value(char letter, JobRow j, Instant now, ZoneId zone) {
         Instant start = SlurmText.parseInstant(j.startTime(), zone);
         Instant end = SlurmText.parseInstant(j.endTime(), zone);
         return switch (letter) {
-            case 'i', 'A' -> Long.toString(j.jobId());
+            case 'i' -> j.displayId();
+            case 'A' -> Long.toString(j.jobId());
+            case 'Q' -> j.priority() == null ? "N/A" : Long.toString(j.priority());
+            case 'y' -> j.nice() == null ? "0" : Integer.toString(j.nice());
+            case 'F' -> j.arrayJobId() == null ? Long.toString(j.jobId()) : j.arrayJobId();
+            case 'K' -> j.arrayTaskId() == null ? "N/A" : j.arrayTaskId();
+            case 'Y' -> "(null)";
             case 'P' -> nz(j.partition());
             case 'j' -> nz(j.name());
             case 'u' -> nz(j.user());
@@ -148,7 +221,7 @@ public final class SqueueFormat {
             case 'N' -> nz(j.nodes());
             case 'r' -> reason(j);
             case 'V' -> timeOr(SlurmText.parseInstant(j.submitTime(), zone), zone, "N/A");
-            case 'S' -> timeOr(start, zone, "N/A");
+            case 'S' -> timeOr(start != null ? start : SlurmText.parseInstant(j.expectedStart(), zone), zone, "N/A");
             case 'e' -> timeOr(end, zone, "N/A");
             case 'a' -> nz(j.account());
             case 'q' -> nz(j.qos());
