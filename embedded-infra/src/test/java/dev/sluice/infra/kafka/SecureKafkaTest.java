@@ -267,6 +267,29 @@ class SecureKafkaTest {
     }
 
     @Test
+    void theClientsAServiceBuildsLogInWithTheConfiguredCredentials() throws Exception {
+        // a service never passes security itself: KafkaSettings' plain overloads read it from configuration
+        Map<String, String> props = Map.of(KafkaSettings.PROTOCOL, "SASL_PLAINTEXT",
+                KafkaSettings.USERNAME, KafkaAccess.SUBMIT, KafkaSettings.PASSWORD, PASSWORDS.get(KafkaAccess.SUBMIT));
+        Map<String, Object> cfg;
+        try {
+            props.forEach(System::setProperty);
+            cfg = KafkaSettings.producer(broker.bootstrapServers(), "sluice-submit");
+        } finally {
+            props.keySet().forEach(System::clearProperty);
+        }
+        cfg.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 20_000);
+        try (var producer = new KafkaProducer<String, byte[]>(cfg)) {
+            producer.send(new ProducerRecord<>(Topics.JOB_COMMANDS, "42", "x".getBytes())).get(30, TimeUnit.SECONDS);
+            assertThatThrownBy(() -> producer.send(new ProducerRecord<>(Topics.JOB_EVENTS, "42", "x".getBytes()))
+                    .get(30, TimeUnit.SECONDS))
+                    .hasCauseInstanceOf(TopicAuthorizationException.class);
+        }
+        assertThat(KafkaSettings.producer(broker.bootstrapServers(), "sluice-submit"))
+                .as("nothing configured: plaintext, as before").doesNotContainKey("security.protocol");
+    }
+
+    @Test
     void unauthenticatedAndWrongPasswordClientsAreRefused() {
         Map<String, Object> plaintext = KafkaSettings.producer(broker.bootstrapServers(), "anonymous", Map.of());
         plaintext.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 5_000);
