@@ -177,6 +177,8 @@ public final class Scheduler {
         dependencies.clear();
         remainders.clear();
         cancelling.clear();
+        runningTasks.clear();
+        arraySpecs.clear();
         nodesChanged();
         Instant now = clock.instant();
         for (Node n : savedNodeRecords) {
@@ -212,6 +214,9 @@ public final class Scheduler {
             if (j.cancelRequested()) {
                 cancelling.add(j.id());
             }
+            if (j.state() == JobState.RUNNING && j.arrayJobId() != null) {
+                runningTasks.merge(j.arrayJobId(), 1, Integer::sum);
+            }
             if (j.state() == JobState.RUNNING) {
                 take(j);
             }
@@ -234,7 +239,9 @@ public final class Scheduler {
         for (Input in : inputs) {
             apply(in);
         }
-        strategy.schedule(new Round());
+        Round round = new Round();
+        strategy.schedule(round);
+        round.throttled();
         List<Decision> out = new ArrayList<>(events);
         savedJobs.values().forEach(j -> out.add(new Decision.JobSaved(j)));
         forgotten.forEach(id -> out.add(new Decision.JobForgotten(id)));
@@ -443,8 +450,88 @@ public final class Scheduler {
         }
     }
 
+    /** {@code scancel 42_7}: a pending task leaves the remainder (and ends CANCELLED), a running one is signalled. */
     private void cancelTask(long arrayJobId, int taskId) {
-        // filled in with arrays
+        Long rid = remainders.get(arrayJobId);
+        Job remainder = rid == null ? null : jobs.get(rid);
+        ArraySpec full = arraySpecs.containsKey(arrayJobId) ? ArraySpec.parse(arraySpecs.get(arrayJobId)) : null;
+        if (full == null) {
+            events.add(new Decision.Rejected(arrayJobId, clock.instant(), "Invalid job id specified"));
+            return;
+        }
+        long taskJobId = full.jobIdOf(arrayJobId, taskId);
+        if (remainder != null && ArraySpec.parse(remainder.arrayTasks()).jobIdOf(0, taskId) >= 0) {
+            Job task = taskView(remainder, full, taskId);
+            takeFromRemainder(remainder, taskId);
+            end(task, JobState.CANCELLED, null, null, null);
+            return;
+        }
+        Job running = jobs.get(taskJobId);
+        if (running != null && running.arrayTaskId() != null && running.arrayTaskId() == taskId) {
+            cancelOne(taskJobId);
+        } else {
+            events.add(new Decision.Rejected(taskJobId, clock.instant(), "Job/step already completing or completed"));
+        }
+    }
+
+    /** Task {@code t} of an array as its own job, still pending; it keeps the remainder's history only if it has its id. */
+    private static Job taskView(Job remainder, ArraySpec full, int t) {
+        long id = full.jobIdOf(remainder.arrayJobId(), t);
+        return remainder.with(b -> {
+            b.id = id;
+            b.arrayTaskId = t;
+            b.arrayTasks = null;
+            if (id != remainder.id()) {
+                b.version = 0;
+                b.reason = Reason.NONE;
+            }
+        });
+    }
+
+    /**
+     * Task {@code t} leaves the pending remainder. The remainder keeps the id of its lowest pending task, so when
+     * {@code t} was that one it moves to the next id (and is announced there); when none is left it is gone.
+     */
+    private void takeFromRemainder(Job remainder, int t) {
+        ArraySpec rest = ArraySpec.parse(remainder.arrayTasks()).without(t);
+        long arrayJobId = remainder.arrayJobId();
+        if (rest.size() == 0) {
+            remainders.remove(arrayJobId);
+            jobs.remove(remainder.id());
+            savedJobs.remove(remainder.id());
+            return;
+        }
+        ArraySpec full = ArraySpec.parse(arraySpecs.get(arrayJobId));
+        long newId = full.jobIdOf(arrayJobId, rest.ids()[0]);
+        if (newId == remainder.id()) {
+            put(remainder.with(b -> b.arrayTasks = rest.format()));
+            return;
+        }
+        jobs.remove(remainder.id());
+        savedJobs.remove(remainder.id());
+        Job moved = remainder.with(b -> {
+            b.id = newId;
+            b.arrayTasks = rest.format();
+            b.version = 1;
+        });
+        remainders.put(arrayJobId, newId);
+        Reason h = held.remove(remainder.id());
+        if (h != null) {
+            held.put(newId, h);
+        }
+        Dependency d = dependencies.remove(remainder.id());
+        if (d != null) {
+            dependencies.put(newId, d);
+        }
+        put(moved);
+        announce(null, moved);
+    }
+
+    /** squeue's name for an array's pending tasks, {@code 42_[6-15%4]}; empty when none is pending. */
+    public Optional<String> arrayPending(long arrayJobId) {
+        Long rid = remainders.get(arrayJobId);
+        Job r = rid == null ? null : jobs.get(rid);
+        return r == null ? Optional.empty() : Optional.of(arrayJobId + "_[" + r.arrayTasks() + "]");
     }
 
     private void update(Input.Update u) {
@@ -535,8 +622,28 @@ public final class Scheduler {
     }
 
     private void cancel(long jobId) {
+        if (arraySpecs.containsKey(jobId)) {
+            Long rid = remainders.get(jobId);
+            List<Long> tasks = new ArrayList<>();
+            for (Job j : jobs.values()) {
+                if (j.state() == JobState.RUNNING && j.arrayJobId() != null && j.arrayJobId() == jobId) {
+                    tasks.add(j.id());
+                }
+            }
+            if (rid != null && jobs.containsKey(rid)) {
+                end(jobs.get(rid), JobState.CANCELLED, null, null, null);
+            }
+            tasks.stream().sorted().forEach(this::cancelOne);
+            if (rid != null || !tasks.isEmpty()) {
+                return;
+            }
+        }
+        cancelOne(jobId);
+    }
+
+    private void cancelOne(long jobId) {
         Job job = jobs.get(jobId);
-        if (job == null) {
+        if (job == null || job.cancelRequested()) {
             return;
         }
         if (job.state() == JobState.PENDING) {
@@ -756,6 +863,9 @@ public final class Scheduler {
         }
         dependencies.remove(job.id());
         held.remove(job.id());
+        if (job.arrayRemainder()) {
+            remainders.remove(job.arrayJobId());
+        }
         Outcome o = new Outcome(state, exitCode, job.startTime());
         outcomes.put(job.id(), o);
         if (job.arrayJobId() != null && job.arrayTaskId() != null) {
@@ -936,7 +1046,70 @@ public final class Scheduler {
                 }
             }
             out.sort(Scheduler::fifo);
-            return out;
+            if (remainders.isEmpty()) {
+                return out;
+            }
+            List<Job> expanded = new ArrayList<>(out.size());
+            for (Job j : out) {
+                if (!j.arrayRemainder()) {
+                    expanded.add(j);
+                    continue;
+                }
+                // Each task that could start is considered on its own; the throttle and the cluster's size bound
+                // how many that can be, so a 1,000-task array costs a pass no more than the tasks that may start.
+                ArraySpec rest = ArraySpec.parse(j.arrayTasks());
+                ArraySpec full = ArraySpec.parse(arraySpecs.get(j.arrayJobId()));
+                int room = rest.size();
+                if (rest.throttle() != null) {
+                    room = Math.min(room, rest.throttle() - runningTasks.getOrDefault(j.arrayJobId(), 0));
+                }
+                // one more than can start, so the first that cannot gives the remainder its reason
+                room = Math.min(room, maxStartable(j) + 1);
+                if (room <= 0) {
+                    expanded.add(j);
+                    continue;
+                }
+                for (int k = 0; k < room; k++) {
+                    expanded.add(taskView(j, full, rest.ids()[k]));
+                }
+            }
+            return expanded;
+        }
+
+        /** At most as many tasks as the up nodes have CPUs for. */
+        private int maxStartable(Job j) {
+            ResourcePool p = pool();
+            long cpus = 0;
+            for (int i = 0; i < p.size(); i++) {
+                cpus += p.freeCount[i];
+            }
+            JobRequest r = j.request();
+            long per = Math.max(1, (long) r.effectiveTasks() * r.effectiveCpusPerTask());
+            return (int) Math.min(Integer.MAX_VALUE, Math.max(1, cpus / per));
+        }
+
+        /** A task view stands for its array's remainder: holds and dependencies are the remainder's. */
+        private long recordId(Job job) {
+            if (job.arrayJobId() != null && job.arrayTaskId() != null && job.state() == JobState.PENDING) {
+                return remainders.getOrDefault(job.arrayJobId(), job.id());
+            }
+            return job.id();
+        }
+
+        private final Set<Long> arraysReasoned = new HashSet<>();
+
+        /** Remainders whose %throttle tasks run were not in this pass's list: they wait with JobArrayTaskLimit. */
+        void throttled() {
+            for (Long rid : List.copyOf(remainders.values())) {
+                Job r = jobs.get(rid);
+                if (r == null || arraysReasoned.contains(r.arrayJobId()) || held.containsKey(rid)) {
+                    continue;
+                }
+                Optional<Reason> why = ineligible(r);
+                if (why.isPresent() && why.get() == Reason.JOB_ARRAY_TASK_LIMIT) {
+                    hold(r, why.get());
+                }
+            }
         }
 
         @Override
@@ -952,7 +1125,8 @@ public final class Scheduler {
 
         @Override
         public Optional<Reason> ineligible(Job job) {
-            Reason h = held.isEmpty() ? null : held.get(job.id());
+            long rec = remainders.isEmpty() ? job.id() : recordId(job);
+            Reason h = held.isEmpty() ? null : held.get(rec);
             if (h != null) {
                 return Optional.of(h);
             }
@@ -963,7 +1137,7 @@ public final class Scheduler {
             if (begin != null && now.isBefore(begin)) {
                 return Optional.of(Reason.BEGIN_TIME);
             }
-            Dependency dep = dependencies.isEmpty() ? null : dependencies.get(job.id());
+            Dependency dep = dependencies.isEmpty() ? null : dependencies.get(rec);
             if (dep != null) {
                 Reason d = dependencyState(job, dep);
                 if (d != null) {
@@ -982,6 +1156,13 @@ public final class Scheduler {
             Integer maxNodes = maxNodes(p);
             if (maxNodes != null && job.request().effectiveNodesMin() > maxNodes) {
                 return Optional.of(Reason.PARTITION_NODE_LIMIT);
+            }
+            if (job.arrayRemainder()) {
+                ArraySpec rest = ArraySpec.parse(job.arrayTasks());
+                if (rest.throttle() != null
+                        && runningTasks.getOrDefault(job.arrayJobId(), 0) >= rest.throttle()) {
+                    return Optional.of(Reason.JOB_ARRAY_TASK_LIMIT);
+                }
             }
             return limitsActive ? limits().blocked(job, effectiveTimeLimit(job, p)) : Optional.empty();
         }
@@ -1277,6 +1458,17 @@ public final class Scheduler {
         @Override
         public void start(Job job, List<NodeShare> shares) {
             Instant now = clock.instant();
+            if (job.arrayTaskId() != null && job.arrayJobId() != null) {
+                Long rid = remainders.get(job.arrayJobId());
+                Job remainder = rid == null ? null : jobs.get(rid);
+                if (remainder != null) {
+                    takeFromRemainder(remainder, job.arrayTaskId());
+                    if (remainder.id() == job.id()) {
+                        job = job.with(b -> b.version = remainder.version());
+                    }
+                }
+                runningTasks.merge(job.arrayJobId(), 1, Integer::sum);
+            }
             if (job.version() == 0) {
                 job = job.withReason(Reason.NONE);
                 announce(null, job);
@@ -1305,6 +1497,24 @@ public final class Scheduler {
 
         @Override
         public void hold(Job job, Reason reason) {
+            if (job.arrayTaskId() != null && job.arrayJobId() != null && job.state() == JobState.PENDING) {
+                // The first task that stays pending gives the remainder its reason.
+                if (!arraysReasoned.add(job.arrayJobId())) {
+                    return;
+                }
+                Long rid = remainders.get(job.arrayJobId());
+                job = rid == null ? null : jobs.get(rid);
+                if (job == null) {
+                    return;
+                }
+            }
+            if (job.arrayRemainder()) {
+                Long rid = remainders.get(job.arrayJobId());
+                job = rid == null ? null : jobs.get(rid);
+                if (job == null) {
+                    return;
+                }
+            }
             if (job.version() > 0 && job.reason() == reason) {
                 return;
             }
