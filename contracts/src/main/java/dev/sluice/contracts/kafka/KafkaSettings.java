@@ -180,6 +180,14 @@ public final class KafkaSettings {
         }
     }
 
+    /**
+     * A setting from this process's configuration, looked up as the security keys are (MicroProfile Config, system
+     * properties, environment), for other Sluice settings that must be read outside CDI.
+     */
+    public static Optional<String> setting(String key) {
+        return configured(key);
+    }
+
     private static Optional<String> configured(String key) {
         Optional<String> v = microProfile(key);
         if (v.isPresent()) {

@@ -120,6 +120,19 @@ public final class NodeEventSignature {
         return new Authentic(node, event.get());
     }
 
+    /** The node agent's own key from {@value #NODE_KEY_CONFIG}; empty when unset (an open stack: no signing). */
+    public static Optional<byte[]> configuredNodeKey() {
+        return KafkaSettings.setting(NODE_KEY_CONFIG).map(NodeEventSignature::key);
+    }
+
+    /**
+     * The scheduler's master key from {@value #MASTER_KEY_CONFIG}; empty when unset (an open stack: accept node and
+     * step events unchecked). When present, every node and step event must pass {@link #verify}.
+     */
+    public static Optional<byte[]> configuredMasterKey() {
+        return KafkaSettings.setting(MASTER_KEY_CONFIG).map(NodeEventSignature::key);
+    }
+
     /** Reads a hex key from configuration. */
     public static byte[] key(String hex) {
         byte[] k = HexFormat.of().parseHex(hex.strip());

@@ -212,8 +212,21 @@ class SecureKafkaTest {
 
     @Test
     void theSchedulerAcceptsNodeEventsOnlyFromTheNodeTheyAreAbout() throws Exception {
-        byte[] master = NodeEventSignature.key("00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff");
-        byte[] node01Key = NodeEventSignature.nodeKey(master, "node01");
+        String masterHex = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
+        byte[] master;
+        byte[] node01Key;
+        try {
+            // as the scheduler and node01's agent read them; the agent's key is derived, as the provisioning does
+            System.setProperty(NodeEventSignature.MASTER_KEY_CONFIG, masterHex);
+            System.setProperty(NodeEventSignature.NODE_KEY_CONFIG,
+                    java.util.HexFormat.of().formatHex(NodeEventSignature.nodeKey(NodeEventSignature.key(masterHex), "node01")));
+            master = NodeEventSignature.configuredMasterKey().orElseThrow();
+            node01Key = NodeEventSignature.configuredNodeKey().orElseThrow();
+        } finally {
+            System.clearProperty(NodeEventSignature.MASTER_KEY_CONFIG);
+            System.clearProperty(NodeEventSignature.NODE_KEY_CONFIG);
+        }
+        assertThat(NodeEventSignature.configuredMasterKey()).as("unset: an open stack checks nothing").isEmpty();
         String node01 = KafkaAccess.nodePrincipal("node01");
         String run = UUID.randomUUID().toString();
         Map<String, Object> cfg = KafkaSettings.producer(broker.bootstrapServers(), "agent-node01", as(node01));
