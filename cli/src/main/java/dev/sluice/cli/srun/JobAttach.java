@@ -53,6 +53,12 @@ final class JobAttach {
     private volatile boolean running;
     private volatile Instant lastInterrupt = Instant.EPOCH;
     private volatile boolean cancelled;
+    /**
+     * A private folder for the batch script's stdout and stderr files. The agent's output stream is the way srun
+     * shows them; the files are what it reads when that agent serves no output stream (an older agent), which
+     * works wherever this folder is visible to the node (the local cluster, a shared /tmp).
+     */
+    private Path spool;
 
     JobAttach(Context ctx, Api api, SrunOptions options, StepSpec spec) {
         this.ctx = ctx;
@@ -100,6 +106,7 @@ final class JobAttach {
             }
         }
         JsonNode end = awaitEnd();
+        removeSpool();
         if (end == null) {
             return 1;
         }
@@ -122,7 +129,18 @@ final class JobAttach {
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("script", script());
         body.put("scriptName", "srun");
-        body.put("args", jobArgs());
+        List<String> args = jobArgs();
+        // Only where submit is on this host (the local cluster): elsewhere the node would not have this folder.
+        if (isLoopback(ctx.endpoints().submit())) {
+            try {
+                spool = Files.createTempDirectory("sluice-srun-");
+                args.add("--output=" + spool.resolve("stdout"));
+                args.add("--error=" + spool.resolve("stderr"));
+            } catch (IOException | UnsupportedOperationException e) {
+                spool = null;
+            }
+        }
+        body.put("args", args);
         body.put("workDir", spec.cwd());
         Map<String, String> env = new LinkedHashMap<>(ctx.env());
         env.put("SLUICE_SRUN_ATTACH", "1");
@@ -132,6 +150,11 @@ final class JobAttach {
         body.put("uid", ctx.identity().uid());
         body.put("gid", ctx.identity().gid());
         return body;
+    }
+
+    static boolean isLoopback(URI uri) {
+        String h = uri.getHost();
+        return h != null && (h.equals("localhost") || h.startsWith("127.") || h.equals("::1") || h.equals("[::1]"));
     }
 
     /** The allocation: every sbatch option srun was given, with the task count srun works out when -n is absent. */
@@ -270,14 +293,24 @@ final class JobAttach {
             try {
                 HttpResponse<InputStream> r = agent.getStream(path);
                 if (r.statusCode() == 200) {
+                    long n;
                     try (InputStream in = r.body()) {
-                        copy(in, to);
+                        n = copy(in, to);
+                    }
+                    if (n == 0) {
+                        // An agent that wrote the script's output to the files asked for instead: show them.
+                        tail(which, to, false);
                     }
                     return;
                 }
                 String body;
                 try (InputStream in = r.body()) {
                     body = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+                }
+                if ((r.statusCode() == 404 || r.statusCode() == 405) && !body.strip().startsWith("{") && spool != null) {
+                    // No output endpoint on this agent (its 404 is not one of the API's JSON errors).
+                    tail(which, to, true);
+                    return;
                 }
                 // 404 while the agent is still preparing the job; a few seconds more once the job has ended.
                 if (r.statusCode() != 404) {
@@ -307,14 +340,67 @@ final class JobAttach {
         return !state.isEmpty() && !Set.of("PENDING", "RUNNING", "COMPLETING", "CONFIGURING", "SUSPENDED").contains(state);
     }
 
-    private static void copy(InputStream in, PrintStream to) throws IOException {
+    private static long copy(InputStream in, PrintStream to) throws IOException {
         byte[] buf = new byte[8192];
         int n;
+        long total = 0;
         while ((n = in.read(buf)) > 0) {
             synchronized (to) {
                 to.write(buf, 0, n);
                 to.flush();
             }
+            total += n;
+        }
+        return total;
+    }
+
+    /** Shows the spool file's bytes as they are written (follow) until the job has ended, or what it holds now. */
+    private void tail(String which, PrintStream to, boolean follow) {
+        if (spool == null) {
+            return;
+        }
+        Path file = spool.resolve(which);
+        long offset = 0;
+        boolean last = !follow;
+        while (true) {
+            try (java.nio.channels.SeekableByteChannel ch = Files.newByteChannel(file)) {
+                ch.position(offset);
+                java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocate(8192);
+                int n;
+                while ((n = ch.read(buf)) > 0) {
+                    synchronized (to) {
+                        to.write(buf.array(), 0, n);
+                        to.flush();
+                    }
+                    offset += n;
+                    buf.clear();
+                }
+            } catch (IOException e) {
+                // Not created yet.
+            }
+            if (last) {
+                return;
+            }
+            JsonNode job = job();
+            // One more read after the end, for what was written just before it.
+            last = job != null && isOver(job.path("state").asText(""));
+            if (!last) {
+                sleep(POLL);
+            }
+        }
+    }
+
+    private void removeSpool() {
+        if (spool == null) {
+            return;
+        }
+        try (var files = Files.list(spool)) {
+            for (Path f : files.toList()) {
+                Files.deleteIfExists(f);
+            }
+            Files.deleteIfExists(spool);
+        } catch (IOException e) {
+            // A leftover empty folder in /tmp is harmless.
         }
     }
 

@@ -83,8 +83,13 @@ class SrunJobTest {
         assertThat(token).hasSizeGreaterThanOrEqualTo(32);
         List<String> args = new ArrayList<>();
         body.path("args").forEach(a -> args.add(a.asText()));
-        assertThat(args).containsExactlyInAnyOrder("--ntasks=4", "--job-name=hostname", "--nodes=2", "--partition=cpu",
-                "--time=5", "--mem=1G");
+        assertThat(args).filteredOn(a -> !a.startsWith("--output=") && !a.startsWith("--error="))
+                .containsExactlyInAnyOrder("--ntasks=4", "--job-name=hostname", "--nodes=2", "--partition=cpu",
+                        "--time=5", "--mem=1G");
+        // Submit is on loopback: the script's files go to a private folder srun removes at the end.
+        Path spool = spool(body);
+        assertThat(args).contains("--output=" + spool.resolve("stdout"), "--error=" + spool.resolve("stderr"));
+        assertThat(spool).doesNotExist();
         assertThat(body.path("script").asText()).isEqualTo("#!/bin/sh\n"
                 + "# Written by srun: the step it was asked for, inside this allocation.\n"
                 + "exec /opt/sluice/bin/srun --ntasks=4 --nodes=2 --mpi=pmix --label -- hostname 'it'\"'\"'s'\n");
@@ -137,6 +142,35 @@ class SrunJobTest {
         assertThat(r.out()).isEqualTo("started\n");
         assertThat(r.err()).isEqualTo("srun: error: job 7 ended CANCELLED\n");
         assertThat(r.rc()).isEqualTo(143);
+    }
+
+    static Path spool(JsonNode submitted) {
+        for (JsonNode a : submitted.path("args")) {
+            if (a.asText().startsWith("--output=")) {
+                return Path.of(a.asText().substring("--output=".length())).getParent();
+            }
+        }
+        throw new AssertionError("no --output in " + submitted);
+    }
+
+    @Test
+    void anAgentWithoutAnOutputStreamIsReadThroughTheScriptsFiles() {
+        // The job "runs" on the second poll: it writes the files srun asked for, as the agent's stepd would.
+        cluster.on("GET /api/v1/jobs/7", (req, reply) -> {
+            int i = polls.getAndIncrement();
+            if (i == 1) {
+                Path spool = spool(Api.JSON.readTree(cluster.requests("POST /api/v1/jobs").getFirst().body()));
+                java.nio.file.Files.writeString(spool.resolve("stdout"), "0: node01\n1: node01\n");
+                java.nio.file.Files.writeString(spool.resolve("stderr"), "a warning\n");
+            }
+            reply.json(200, i == 0 ? job("RUNNING", "None", "node01", 0, 0) : job("COMPLETED", "None", "node01", 0, 0));
+        });
+        cluster.on("GET /api/v1/jobs/7/output", (req, reply) -> reply.json(404,
+                "<html><body><h1>Resource not found</h1></body></html>"));
+        FakeServer.Result r = cluster.srun(env, Path.of("/tmp"), "-n", "2", "-l", "hostname");
+        assertThat(r.out()).isEqualTo("0: node01\n1: node01\n");
+        assertThat(r.err()).isEqualTo("a warning\n");
+        assertThat(r.rc()).isZero();
     }
 
     @Test
