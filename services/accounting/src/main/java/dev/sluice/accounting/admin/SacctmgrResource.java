@@ -31,8 +31,15 @@ public class SacctmgrResource {
     public record Answer(String text, List<Map<String, String>> rows, boolean changed) {
     }
 
+    /** sacctmgr's verbs that change something: admins only when authentication is on; show/list for all. */
+    private static final java.util.Set<String> CHANGES = java.util.Set.of("add", "create", "modify", "update",
+            "delete", "remove");
+
     @Inject
     AdminService admin;
+
+    @Inject
+    dev.sluice.auth.Callers callers;
 
     @POST
     @Path("/sacctmgr")
@@ -40,6 +47,13 @@ public class SacctmgrResource {
     public Answer sacctmgr(Command command) throws Exception {
         if (command == null || command.args() == null || command.args().isEmpty()) {
             throw new BadRequestException("sacctmgr: error: No command given");
+        }
+        if (CHANGES.contains(command.args().getFirst().toLowerCase(java.util.Locale.ROOT))) {
+            dev.sluice.auth.Caller caller = callers.current();
+            if (!caller.has(dev.sluice.auth.Role.ADMIN)) {
+                throw new dev.sluice.auth.AccessDenied(
+                        dev.sluice.auth.Messages.needsRole(dev.sluice.auth.Role.ADMIN, caller));
+            }
         }
         Sacctmgr.Outcome out = admin.run(command.args());
         if (out.rc() != 0) {
