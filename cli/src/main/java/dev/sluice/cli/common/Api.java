@@ -14,6 +14,8 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
+import java.util.function.Supplier;
 import java.util.StringJoiner;
 
 /** The small REST client every command uses: JSON in and out, and Slurm's words when the service is away. */
@@ -25,6 +27,25 @@ public final class Api {
             .connectTimeout(Duration.ofSeconds(5))
             .version(HttpClient.Version.HTTP_1_1)
             .build();
+
+    /** The bearer token sent with every request (SLUICE_TOKEN, or slogin's cache); looked up once, on first use. */
+    private final Supplier<Optional<String>> token;
+    private Optional<String> resolvedToken;
+
+    public Api() {
+        this(() -> new dev.sluice.cli.auth.TokenStore(System.getenv(), java.time.Clock.systemUTC()).bearer());
+    }
+
+    public Api(Supplier<Optional<String>> token) {
+        this.token = token;
+    }
+
+    private synchronized Optional<String> token() {
+        if (resolvedToken == null) {
+            resolvedToken = token.get();
+        }
+        return resolvedToken;
+    }
 
     public record Response(int status, String body) {
         public boolean ok() {
@@ -40,6 +61,12 @@ public final class Api {
                 }
             } catch (IOException | RuntimeException e) {
                 // Not JSON: fall through to the status line.
+            }
+            if (status == 401) {
+                return "Authentication required: log in with slogin (or set SLUICE_TOKEN)";
+            }
+            if (status == 403) {
+                return "Access/permission denied";
             }
             return "Unexpected response from service (HTTP " + status + ")";
         }
@@ -72,6 +99,7 @@ public final class Api {
 
     private Response send(HttpRequest.Builder request) throws Unreachable {
         try {
+            token().ifPresent(t -> request.header("Authorization", "Bearer " + t));
             HttpResponse<String> r = http.send(request.header("Accept", "application/json")
                     .timeout(Duration.ofSeconds(60)).build(), HttpResponse.BodyHandlers.ofString());
             return new Response(r.statusCode(), r.body());
