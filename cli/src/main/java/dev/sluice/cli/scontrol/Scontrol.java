@@ -28,6 +28,7 @@ public final class Scontrol {
     private final Api api;
     private final Controller sched;
     private boolean oneLiner;
+    private boolean details;
 
     private Scontrol(Context ctx, Api api) {
         this.ctx = ctx;
@@ -44,7 +45,8 @@ public final class Scontrol {
         for (String a : argv) {
             switch (a) {
                 case "-o", "--oneliner" -> oneLiner = true;
-                case "-d", "--details", "-a", "--all", "-Q", "--quiet" -> { }
+                case "-d", "--details" -> details = true;
+                case "-a", "--all", "-Q", "--quiet" -> { }
                 case "-h", "--help", "--usage" -> {
                     usage();
                     return 0;
@@ -167,7 +169,7 @@ public final class Scontrol {
         }
         List<String> records = new ArrayList<>();
         for (JsonNode j : jobs) {
-            records.add(ShowText.job(merge(j), ctx));
+            records.add(ShowText.job(merge(j), ctx, details));
         }
         print(records);
         return 0;
@@ -200,7 +202,7 @@ public final class Scontrol {
             {"Dependency", "dependency"}, {"ReqNodeList", "reqNodes"}, {"ExcNodeList", "excNodes"},
             {"TresPerNode", "gres"}, {"Requeue", "requeue"}, {"Restarts", "restarts"},
             {"ArrayJobId", "arrayJobId"}, {"ArrayTaskId", "arrayTaskId"}, {"Features", "features"},
-            {"priority", "priority"}, {"nice", "nice"}};
+            {"Layout", "layout"}, {"priority", "priority"}, {"nice", "nice"}};
 
     private int showNodes(String name) throws Api.Unreachable, Controller.Failed {
         List<JsonNode> nodes = sched.nodes();

@@ -24,6 +24,11 @@ final class ShowText {
     }
 
     static String job(JsonNode j, Context ctx) {
+        return job(j, ctx, false);
+    }
+
+    /** With {@code details} (scontrol -d), a line per node of the allocation: its CPU ids, memory and GPU indices. */
+    static String job(JsonNode j, Context ctx, boolean details) {
         Instant now = ctx.clock().instant();
         Instant submit = SlurmText.parseInstant(text(j, "submitTime", null), ctx.zone());
         Instant start = SlurmText.parseInstant(text(j, "startTime", null), ctx.zone());
@@ -74,6 +79,18 @@ final class ShowText {
             tres.append(",gres/gpu=").append(num(j, "gpus", 0));
         }
         l.add("TRES=" + tres);
+        if (details && j.path("layout").isArray()) {
+            for (JsonNode share : j.get("layout")) {
+                List<Long> gpus = new ArrayList<>();
+                share.path("gpuIds").forEach(g -> gpus.add(g.asLong()));
+                List<Long> cpuIds = new ArrayList<>();
+                share.path("cpuIds").forEach(c -> cpuIds.add(c.asLong()));
+                // Slurm indents these five spaces instead of three.
+                l.add("  Nodes=" + text(share, "node", "") + " CPU_IDs=" + ranges(cpuIds) + " Mem="
+                        + num(share, "memMb", 0) + " GRES=" + (gpus.isEmpty() ? "" : "gpu:" + gpus.size()
+                        + "(IDX:" + ranges(gpus) + ")"));
+            }
+        }
         if (has(j, "gres")) {
             l.add("TresPerNode=" + text(j, "gres", ""));
         }
@@ -217,6 +234,21 @@ final class ShowText {
     /** TRES strings write memory in whole units: {@code 4G}, {@code 16000M}. */
     static String tresMem(long mb) {
         return mb % 1024 == 0 ? mb / 1024 + "G" : mb + "M";
+    }
+
+    /** 0,1,2,5 → 0-2,5 (Slurm's CPU_IDs and GPU IDX lists). */
+    static String ranges(List<Long> ids) {
+        List<Long> sorted = ids.stream().sorted().distinct().toList();
+        List<String> out = new ArrayList<>();
+        for (int i = 0; i < sorted.size(); ) {
+            int k = i;
+            while (k + 1 < sorted.size() && sorted.get(k + 1) == sorted.get(k) + 1) {
+                k++;
+            }
+            out.add(k == i ? sorted.get(i).toString() : sorted.get(i) + "-" + sorted.get(k));
+            i = k + 1;
+        }
+        return String.join(",", out);
     }
 
     private static String all(JsonNode p, String field) {
