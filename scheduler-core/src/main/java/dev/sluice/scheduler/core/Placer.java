@@ -18,39 +18,94 @@ final class Placer {
 
     /** @param defMemPerCpuMb memory reserved per CPU when the job asks for none; null reserves nothing */
     static Optional<List<NodeShare>> place(JobRequest r, ResourcePool pool, int[] candidates, Long defMemPerCpuMb) {
+        return place(r, pool, candidates, null, defMemPerCpuMb);
+    }
+
+    /**
+     * @param required pool indices that must all be used ({@code -w}), first in {@code candidates}; null: none
+     */
+    static Optional<List<NodeShare>> place(JobRequest r, ResourcePool pool, int[] candidates, int[] required,
+                                           Long defMemPerCpuMb) {
         int tasks = r.effectiveTasks();
         int cpusPerTask = r.effectiveCpusPerTask();
         long memPerTask = memPerTask(r, defMemPerCpuMb);
-        int gpus = r.effectiveGpusPerNode();
-        int[] usable = new int[candidates.length];
-        int[] caps = new int[candidates.length];
-        int n = 0;
-        int maxCap = 0;
-        for (int i : candidates) {
-            if (pool.freeCount[i] < cpusPerTask) {
-                continue;
+        int req = required == null ? 0 : required.length;
+        int[] order = candidates;
+        if (req > 0) {
+            // required nodes first, so the earliest-first pick takes them
+            order = new int[candidates.length];
+            int o = 0;
+            for (int i : required) {
+                order[o++] = i;
             }
-            int cap = capacity(r, pool, i, cpusPerTask, memPerTask, gpus);
-            if (cap > 0) {
-                usable[n] = i;
-                caps[n++] = cap;
-                maxCap = Math.max(maxCap, cap);
+            java.util.Set<Integer> reqSet = new java.util.HashSet<>();
+            for (int i : required) {
+                reqSet.add(i);
             }
+            for (int i : candidates) {
+                if (!reqSet.contains(i)) {
+                    order[o++] = i;
+                }
+            }
+            order = Arrays.copyOf(order, o);
         }
-        int maxNodes = Math.min(Math.min(r.effectiveNodesMax(), n), tasks);
-        int minNodes = Math.max(r.effectiveNodesMin(), fewest(caps, n, tasks));
-        for (int k = minNodes; k <= maxNodes; k++) {
-            int[] picked = pick(caps, n, maxCap, k, tasks);
-            if (picked != null) {
-                return Optional.of(shares(r, pool, usable, caps, picked, tasks, cpusPerTask, memPerTask, gpus));
+        int minNodes0 = Math.max(r.effectiveNodesMin(), req);
+        int maxNodes0 = r.effectiveNodesMax();
+        boolean total = r.gpusTotal() != null && r.gpusTotal() > 0;
+        // --gpus=N over k nodes needs ceil(N/k) on each: capacities depend on k, so they are worked out per k
+        int kFrom = total ? minNodes0 : 0;
+        int kTo = total ? Math.min(maxNodes0, Math.min(tasks, order.length)) : 0;
+        for (int fixedK = kFrom; fixedK <= kTo; fixedK++) {
+            int gpus = total ? (r.gpusTotal() + fixedK - 1) / fixedK : r.effectiveGpusPerNode();
+            int[] usable = new int[order.length];
+            int[] caps = new int[order.length];
+            int n = 0;
+            int maxCap = 0;
+            for (int idx = 0; idx < order.length; idx++) {
+                int i = order[idx];
+                int cap = pool.freeCount[i] < cpusPerTask ? 0 : capacity(r, pool, i, cpusPerTask, memPerTask, gpus);
+                if (cap > 0) {
+                    usable[n] = i;
+                    caps[n++] = cap;
+                    maxCap = Math.max(maxCap, cap);
+                } else if (idx < req) {
+                    return Optional.empty();
+                }
+            }
+            int maxNodes = Math.min(Math.min(maxNodes0, n), tasks);
+            int minNodes = Math.max(minNodes0, fewest(caps, n, tasks));
+            if (total) {
+                if (fixedK < minNodes || fixedK > maxNodes) {
+                    continue;
+                }
+                minNodes = fixedK;
+                maxNodes = fixedK;
+            }
+            for (int k = minNodes; k <= maxNodes; k++) {
+                int[] picked = pick(caps, n, maxCap, k, tasks, req);
+                if (picked != null) {
+                    return Optional.of(shares(r, pool, usable, caps, picked, tasks, cpusPerTask, memPerTask, gpus));
+                }
             }
         }
         return Optional.empty();
     }
 
+    private static int perTaskGpus(JobRequest r) {
+        return r.gpusPerTask() == null || r.gpusPerTask() < 0 ? 0 : r.gpusPerTask();
+    }
+
+    /** --mem-per-gpu, when neither --mem nor --mem-per-cpu says otherwise. */
+    private static long memPerGpu(JobRequest r) {
+        return r.memPerGpuMb() != null && r.memPerNodeMb() == null && r.memPerCpuMb() == null ? r.memPerGpuMb() : 0;
+    }
+
     private static long memPerTask(JobRequest r, Long defMemPerCpuMb) {
         if (r.memPerCpuMb() != null) {
             return r.memPerCpuMb() * r.effectiveCpusPerTask();
+        }
+        if (r.memPerGpuMb() != null && r.memPerNodeMb() == null) {
+            return 0;
         }
         if (r.memPerNodeMb() == null && defMemPerCpuMb != null) {
             return defMemPerCpuMb * r.effectiveCpusPerTask();
@@ -62,12 +117,25 @@ final class Placer {
         if (r.memPerNodeMb() != null && pool.freeMem[i] < r.memPerNodeMb() || r.wholeNodes() && !pool.idle(i)) {
             return 0;
         }
-        if (gpus > 0 && pool.freeGpus(i, r.gpuType()) < gpus) {
+        int freeGpus = gpus > 0 || perTaskGpus(r) > 0 ? pool.freeGpus(i, r.gpuType()) : 0;
+        if (gpus > 0 && freeGpus < gpus) {
             return 0;
         }
         long cap = pool.freeCount[i] / cpusPerTask;
         if (memPerTask > 0) {
             cap = Math.min(cap, pool.freeMem[i] / memPerTask);
+        }
+        if (perTaskGpus(r) > 0) {
+            cap = Math.min(cap, freeGpus / perTaskGpus(r));
+        }
+        long perGpuMem = memPerGpu(r);
+        if (perGpuMem > 0) {
+            if (gpus > 0 && pool.freeMem[i] < perGpuMem * gpus) {
+                return 0;
+            }
+            if (perTaskGpus(r) > 0) {
+                cap = Math.min(cap, pool.freeMem[i] / (perGpuMem * perTaskGpus(r)));
+            }
         }
         if (r.ntasksPerNode() != null && r.ntasksPerNode() > 0) {
             cap = Math.min(cap, r.ntasksPerNode());
@@ -94,7 +162,7 @@ final class Placer {
      * taken when it and the best nodes after it can still hold what is left, counted with a histogram of the
      * remaining capacities so the scan stays linear.
      */
-    private static int[] pick(int[] caps, int n, int maxCap, int k, int tasks) {
+    private static int[] pick(int[] caps, int n, int maxCap, int k, int tasks, int required) {
         int[] after = new int[maxCap + 1];
         for (int i = 0; i < n; i++) {
             after[caps[i]]++;
@@ -108,7 +176,7 @@ final class Placer {
             if (n - i - 1 < rest) {
                 break;
             }
-            if (caps[i] + bestOf(after, rest) >= tasks - held) {
+            if (i < required || caps[i] + bestOf(after, rest) >= tasks - held) {
                 picked[count++] = i;
                 held += caps[i];
             }
@@ -138,15 +206,46 @@ final class Placer {
                 }
             }
         }
+        List<List<Integer>> ranks = ranks(perNode, tasks, r.cyclic());
+        boolean total = r.gpusTotal() != null && r.gpusTotal() > 0;
         List<NodeShare> out = new ArrayList<>(picked.length);
         for (int j = 0; j < picked.length; j++) {
             int i = usable[picked[j]];
-            List<Integer> gpuIds = gpus > 0 || r.wholeNodes() ? chooseGpus(pool, i, r.wholeNodes() ? null : r.gpuType(),
-                    r.wholeNodes() ? pool.gpus[i].length : gpus) : List.of();
+            int want = total ? r.gpusTotal() / picked.length + (j < r.gpusTotal() % picked.length ? 1 : 0)
+                    : perTaskGpus(r) > 0 ? perNode[j] * perTaskGpus(r) : gpus;
+            List<Integer> gpuIds = want > 0 || r.wholeNodes() ? chooseGpus(pool, i, r.wholeNodes() ? null : r.gpuType(),
+                    r.wholeNodes() ? pool.gpus[i].length : want) : List.of();
             int cpus = r.wholeNodes() ? pool.freeCount[i] : perNode[j] * cpusPerTask;
             List<Integer> cpuIds = chooseCpus(pool, i, cpus, socketsOf(pool, i, gpuIds));
-            long mem = r.memPerNodeMb() != null ? r.memPerNodeMb() : memPerTask * perNode[j];
-            out.add(new NodeShare(pool.names[i], perNode[j], cpuIds, mem, gpuIds));
+            long mem = r.memPerNodeMb() != null ? r.memPerNodeMb()
+                    : memPerGpu(r) > 0 ? memPerGpu(r) * gpuIds.size() : memPerTask * perNode[j];
+            out.add(new NodeShare(pool.names[i], perNode[j], cpuIds, mem, gpuIds, ranks.get(j)));
+        }
+        return out;
+    }
+
+    /** Task ranks per node: block gives each node consecutive ranks, cyclic deals them round robin. */
+    static List<List<Integer>> ranks(int[] perNode, int tasks, boolean cyclic) {
+        List<List<Integer>> out = new ArrayList<>(perNode.length);
+        for (int j = 0; j < perNode.length; j++) {
+            out.add(new ArrayList<>(perNode[j]));
+        }
+        if (!cyclic) {
+            int rank = 0;
+            for (int j = 0; j < perNode.length; j++) {
+                for (int t = 0; t < perNode[j]; t++) {
+                    out.get(j).add(rank++);
+                }
+            }
+            return out;
+        }
+        int rank = 0;
+        while (rank < tasks) {
+            for (int j = 0; j < perNode.length && rank < tasks; j++) {
+                if (out.get(j).size() < perNode[j]) {
+                    out.get(j).add(rank++);
+                }
+            }
         }
         return out;
     }

@@ -137,6 +137,18 @@ public final class Scheduler {
         }
         gresByNode = g;
         socketsByNode = sockets;
+        Map<String, Set<String>> f = new HashMap<>();
+        for (ClusterConfig.NodeDef d : config.nodes()) {
+            String v = d.param("Features").or(() -> d.param("AvailableFeatures")).orElse(null);
+            if (v != null && !v.isBlank()) {
+                Set<String> set = Set.copyOf(java.util.Arrays.stream(v.split(",")).map(String::trim)
+                        .filter(x -> !x.isEmpty()).toList());
+                for (String name : Hostlist.expand(d.name())) {
+                    f.put(name, set);
+                }
+            }
+        }
+        featuresByNode = f;
         Map<String, PartitionDef> byName = new HashMap<>();
         for (PartitionDef p : config.partitions()) {
             byName.putIfAbsent(p.name(), p);
@@ -1007,6 +1019,13 @@ public final class Scheduler {
         return out;
     }
 
+    private Map<String, Set<String>> featuresByNode = Map.of();
+
+    /** A node's Features= (and AvailableFeatures=) from its NodeName line. */
+    private Set<String> features(String node) {
+        return featuresByNode.getOrDefault(node, Set.of());
+    }
+
     private Long defMemPerCpu(PartitionDef p) {
         return p.param("DefMemPerCPU").map(v -> Long.parseLong(v.trim())).orElse(defMemPerCpuMb);
     }
@@ -1144,18 +1163,30 @@ public final class Scheduler {
                     return Optional.of(d);
                 }
             }
-            // A partition removed from the configuration while its jobs waited counts as down.
-            PartitionDef p = partition(job.partition()).orElse(null);
-            if (p == null || !p.isUp()) {
-                return Optional.of(Reason.PARTITION_DOWN);
-            }
-            Integer asked = job.request().timeLimitMinutes();
-            if (asked != null && p.maxTimeMinutes() != null && (asked == 0 || asked > p.maxTimeMinutes())) {
-                return Optional.of(Reason.PARTITION_TIME_LIMIT);
-            }
-            Integer maxNodes = maxNodes(p);
-            if (maxNodes != null && job.request().effectiveNodesMin() > maxNodes) {
-                return Optional.of(Reason.PARTITION_NODE_LIMIT);
+            PartitionDef p;
+            if (job.partitions() == null) {
+                Reason pr = partitionReason(job);
+                if (pr != null) {
+                    return Optional.of(pr);
+                }
+                p = partition(job.partition()).orElseThrow();
+            } else {
+                // -p a,b: the partitions it may run in now; it waits for the first one's reason when none
+                List<String> ok = new ArrayList<>();
+                Reason first = null;
+                for (String name : job.partitions().split(",")) {
+                    Reason pr = partitionReason(job.with(b -> b.partition = name));
+                    if (pr == null) {
+                        ok.add(name);
+                    } else if (first == null) {
+                        first = pr;
+                    }
+                }
+                if (ok.isEmpty()) {
+                    return Optional.of(first);
+                }
+                usableParts.put(job.id(), ok);
+                p = partition(ok.getFirst()).orElseThrow();
             }
             if (job.arrayRemainder()) {
                 ArraySpec rest = ArraySpec.parse(job.arrayTasks());
@@ -1168,6 +1199,72 @@ public final class Scheduler {
         }
 
         private final Map<String, Optional<Integer>> maxNodes = new HashMap<>();
+        /** For -p a,b: the partitions a job may run in this pass, and the one it fit in. */
+        private final Map<Long, List<String>> usableParts = new HashMap<>();
+        private final Map<Long, String> chosenPart = new HashMap<>();
+
+        /** Why the job cannot run in its {@code partition()} whatever is free, or null. */
+        private Reason partitionReason(Job job) {
+            // A partition removed from the configuration while its jobs waited counts as down.
+            PartitionDef p = partition(job.partition()).orElse(null);
+            if (p == null || !p.isUp()) {
+                return Reason.PARTITION_DOWN;
+            }
+            Integer asked = job.request().timeLimitMinutes();
+            if (asked != null && p.maxTimeMinutes() != null && (asked == 0 || asked > p.maxTimeMinutes())) {
+                return Reason.PARTITION_TIME_LIMIT;
+            }
+            Integer maxNodes = maxNodes(p);
+            if (maxNodes != null && job.request().effectiveNodesMin() > maxNodes) {
+                return Reason.PARTITION_NODE_LIMIT;
+            }
+            JobRequest r = job.request();
+            if (r.nodeList() != null || r.constraint() != null) {
+                return nodeReason(job, p);
+            }
+            return null;
+        }
+
+        /** -w names a node that is not up in the partition: ReqNodeNotAvail; -C that no node has: BadConstraints. */
+        private Reason nodeReason(Job job, PartitionDef p) {
+            JobRequest r = job.request();
+            if (r.constraint() != null) {
+                boolean any = false;
+                for (String n : members(p)) {
+                    any |= Features.matches(r.constraint(), features(n));
+                }
+                if (!any) {
+                    return Reason.BAD_CONSTRAINTS;
+                }
+            }
+            if (r.nodeList() != null) {
+                int[] req = required(job);
+                if (req == null) {
+                    return Reason.REQ_NODE_NOT_AVAIL;
+                }
+            }
+            return null;
+        }
+
+        /** Pool indices of the -w nodes, or null when one is not up, not in the partition or excluded. */
+        private int[] required(Job job) {
+            JobRequest r = job.request();
+            if (r.nodeList() == null) {
+                return null;
+            }
+            ResourcePool pool = pool();
+            java.util.BitSet mask = candidateMask(job);
+            List<String> names = Hostlist.expand(r.nodeList());
+            int[] out = new int[names.size()];
+            for (int k = 0; k < out.length; k++) {
+                Integer i = pool.index.get(names.get(k));
+                if (i == null || !mask.get(i)) {
+                    return null;
+                }
+                out[k] = i;
+            }
+            return out;
+        }
 
         /** null when met; {@code Dependency} while it may still be; {@code DependencyNeverSatisfied} once not. */
         private Reason dependencyState(Job job, Dependency d) {
@@ -1306,7 +1403,27 @@ public final class Scheduler {
         }
 
         private int[] candidates(Job job) {
-            return candidates.computeIfAbsent(job.partition(), name -> {
+            JobRequest r = job.request();
+            if (r.nodeList() != null || r.excludeNodes() != null || r.constraint() != null) {
+                String key = job.partition() + "\u0000" + r.nodeList() + "\u0000" + r.excludeNodes() + "\u0000"
+                        + r.constraint();
+                int[] known = candidates.get(key);
+                if (known == null) {
+                    int[] base = partitionCandidates(job.partition());
+                    Set<String> out = r.excludeNodes() == null ? Set.of() : new HashSet<>(Hostlist.expand(r.excludeNodes()));
+                    ResourcePool pool = pool();
+                    known = java.util.Arrays.stream(base).filter(i -> !out.contains(pool.names[i]))
+                            .filter(i -> r.constraint() == null || Features.matches(r.constraint(), features(pool.names[i])))
+                            .toArray();
+                    candidates.put(key, known);
+                }
+                return known;
+            }
+            return partitionCandidates(job.partition());
+        }
+
+        private int[] partitionCandidates(String partitionName) {
+            return candidates.computeIfAbsent(partitionName, name -> {
                 ResourcePool pool = pool();
                 Optional<PartitionDef> p = partition(name);
                 if (p.isEmpty()) {
@@ -1324,7 +1441,26 @@ public final class Scheduler {
 
         @Override
         public java.util.BitSet candidateMask(Job job) {
-            return masks.computeIfAbsent(job.partition(), name -> {
+            JobRequest r = job.request();
+            String key = job.partitions() != null ? job.partitions() : job.partition();
+            if (r.nodeList() != null || r.excludeNodes() != null || r.constraint() != null) {
+                key = key + "\u0000" + r.nodeList() + "\u0000" + r.excludeNodes() + "\u0000" + r.constraint();
+            }
+            if (job.partitions() != null) {
+                java.util.BitSet known = masks.get(key);
+                if (known == null) {
+                    known = new java.util.BitSet();
+                    for (String name : job.partitions().split(",")) {
+                        known.or(candidateMask(job.with(x -> {
+                            x.partition = name;
+                            x.partitions = null;
+                        })));
+                    }
+                    masks.put(key, known);
+                }
+                return known;
+            }
+            return masks.computeIfAbsent(key, name -> {
                 java.util.BitSet b = new java.util.BitSet();
                 for (int i : candidates(job)) {
                     b.set(i);
@@ -1375,6 +1511,21 @@ public final class Scheduler {
          */
         @Override
         public Optional<List<NodeShare>> fit(Job job, ResourcePool on) {
+            if (job.partitions() != null) {
+                // -p a,b: the first partition (in the order asked) where it fits now
+                List<String> ok = usableParts.getOrDefault(job.id(), List.of(job.partitions().split(",")));
+                for (String name : ok) {
+                    Optional<List<NodeShare>> f = fit(job.with(b -> {
+                        b.partition = name;
+                        b.partitions = null;
+                    }), on);
+                    if (f.isPresent()) {
+                        chosenPart.put(job.id(), name);
+                        return f;
+                    }
+                }
+                return Optional.empty();
+            }
             PartitionDef p = partition(job.partition()).orElseThrow();
             JobRequest r = job.request();
             Object shape = new ShapeKey(shapeOf(r), job.partition());
@@ -1383,7 +1534,9 @@ public final class Scheduler {
             if (at != null && at == on.releases) {
                 return Optional.empty();
             }
-            Optional<List<NodeShare>> fit = Placer.place(r, on, candidates(job), defMemPerCpu(p));
+            Optional<List<NodeShare>> fit = r.nodeList() == null
+                    ? Placer.place(r, on, candidates(job), defMemPerCpu(p))
+                    : Placer.place(r, on, candidates(job), required(job), defMemPerCpu(p));
             if (fit.isEmpty()) {
                 failed.put(shape, on.releases);
             }
@@ -1452,6 +1605,13 @@ public final class Scheduler {
 
         @Override
         public int priorityTier(Job job) {
+            if (job.partitions() != null) {
+                int best = Integer.MIN_VALUE;
+                for (String name : job.partitions().split(",")) {
+                    best = Math.max(best, partition(name).map(d -> partitionInt(d, "PriorityTier")).orElse(0));
+                }
+                return best;
+            }
             return partition(job.partition()).map(d -> partitionInt(d, "PriorityTier")).orElse(0);
         }
 
@@ -1472,6 +1632,10 @@ public final class Scheduler {
             if (job.version() == 0) {
                 job = job.withReason(Reason.NONE);
                 announce(null, job);
+            }
+            String chosen = chosenPart.get(job.id());
+            if (chosen != null) {
+                job = job.with(b -> b.partition = chosen);
             }
             PartitionDef p = partition(job.partition()).orElseThrow();
             Integer limit = effectiveTimeLimit(job, p);
