@@ -50,7 +50,7 @@ topic sluice.jobcomp 6
 
 user scheduler
 allow scheduler literal --operation Write --topic sluice.job.events --topic sluice.node.commands --topic sluice.scheduler.state
-allow scheduler literal --operation Read --topic sluice.accounting.events --topic sluice.identity.events --topic sluice.job.commands --topic sluice.node.events --topic sluice.scheduler.state --topic sluice.step.events
+allow scheduler literal --operation Read --topic sluice.accounting.events --topic sluice.job.commands --topic sluice.node.events --topic sluice.scheduler.state --topic sluice.step.events
 allow scheduler prefixed --operation Read --group sluice-scheduler
 allow scheduler prefixed --operation Write --transactional-id sluice-scheduler
 allow scheduler prefixed --operation Describe --transactional-id sluice-scheduler
@@ -64,7 +64,7 @@ allow submit literal --operation Describe --topic sluice.accounting.events --top
 
 user accounting
 allow accounting literal --operation Write --topic sluice.accounting.events --topic sluice.jobcomp
-allow accounting literal --operation Read --topic sluice.accounting.events --topic sluice.identity.events --topic sluice.job.commands --topic sluice.job.events --topic sluice.node.events --topic sluice.step.events
+allow accounting literal --operation Read --topic sluice.identity.events --topic sluice.job.commands --topic sluice.job.events --topic sluice.step.events
 allow accounting prefixed --operation Read --group sluice-accounting
 allow accounting literal --operation Describe --topic sluice.accounting.events --topic sluice.identity.events --topic sluice.job.commands --topic sluice.job.events --topic sluice.jobcomp --topic sluice.node.commands --topic sluice.node.events --topic sluice.scheduler.state --topic sluice.step.events
 
@@ -79,7 +79,7 @@ IFS=',' read -ra NODES <<< "$SLUICE_NODES"
 for node in "${NODES[@]}"; do
   user "node-$node"
   allow "node-$node" literal --operation Write --topic sluice.node.events --topic sluice.step.events
-  allow "node-$node" literal --operation Read --topic sluice.identity.events --topic sluice.node.commands
+  allow "node-$node" literal --operation Read --topic sluice.identity.events --topic sluice.node.commands --topic sluice.node.events
   allow "node-$node" literal --operation Read --group "sluice-node-$node"
   allow "node-$node" literal --operation Describe --topic sluice.accounting.events --topic sluice.identity.events --topic sluice.job.commands --topic sluice.job.events --topic sluice.jobcomp --topic sluice.node.commands --topic sluice.node.events --topic sluice.scheduler.state --topic sluice.step.events
 done

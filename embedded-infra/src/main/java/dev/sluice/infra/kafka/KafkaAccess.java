@@ -86,7 +86,7 @@ public final class KafkaAccess {
             case SCHEDULER -> {
                 writes(g, service, Topics.JOB_EVENTS, Topics.NODE_COMMANDS, Topics.SCHEDULER_STATE);
                 reads(g, service, Topics.JOB_COMMANDS, Topics.NODE_EVENTS, Topics.STEP_EVENTS,
-                        Topics.SCHEDULER_STATE, Topics.ACCOUNTING_EVENTS, Topics.IDENTITY_EVENTS);
+                        Topics.SCHEDULER_STATE, Topics.ACCOUNTING_EVENTS);
                 group(g, service, "sluice-scheduler", PatternType.PREFIXED);
                 transactionalId(g, service, "sluice-scheduler");
             }
@@ -98,8 +98,8 @@ public final class KafkaAccess {
             }
             case ACCOUNTING -> {
                 writes(g, service, Topics.ACCOUNTING_EVENTS, Topics.JOBCOMP);
-                reads(g, service, Topics.JOB_COMMANDS, Topics.JOB_EVENTS, Topics.STEP_EVENTS, Topics.NODE_EVENTS,
-                        Topics.IDENTITY_EVENTS, Topics.ACCOUNTING_EVENTS);
+                // identity.events: architecture.md's planned consumer (users and associations from LDAP)
+                reads(g, service, Topics.JOB_COMMANDS, Topics.JOB_EVENTS, Topics.STEP_EVENTS, Topics.IDENTITY_EVENTS);
                 group(g, service, "sluice-accounting", PatternType.PREFIXED);
             }
             case IDENTITY -> {
@@ -113,11 +113,15 @@ public final class KafkaAccess {
         return g;
     }
 
-    /** A node agent's grants: it reads the command topic (its partition is its own business) and writes events. */
+    /**
+     * A node agent's grants: it reads the command topic (its partition is its own business), the node events (its
+     * PeerDirectory learns the other agents' addresses there) and the identity events (architecture.md: uid and
+     * gid of job users), and writes node and step events.
+     */
     public static List<Grant> nodeGrants(String principal, String node) {
         List<Grant> g = new ArrayList<>();
         writes(g, principal, Topics.NODE_EVENTS, Topics.STEP_EVENTS);
-        reads(g, principal, Topics.NODE_COMMANDS, Topics.IDENTITY_EVENTS);
+        reads(g, principal, Topics.NODE_COMMANDS, Topics.NODE_EVENTS, Topics.IDENTITY_EVENTS);
         group(g, principal, "sluice-node-" + node, PatternType.LITERAL);
         describesAll(g, principal);
         return g;

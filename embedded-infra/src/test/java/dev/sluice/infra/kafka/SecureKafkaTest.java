@@ -191,6 +191,22 @@ class SecureKafkaTest {
                 .isInstanceOf(GroupAuthorizationException.class);
         assertThatThrownBy(() -> readOne(node, "sluice-node-node02", Topics.JOB_COMMANDS))
                 .isInstanceOf(TopicAuthorizationException.class);
+
+        // the agents' peer directory reads other agents' registrations, without a group
+        write(KafkaAccess.nodePrincipal("node01"), Topics.NODE_EVENTS, "node01");
+        Map<String, Object> cfg = KafkaSettings.consumer(broker.bootstrapServers(), null, "peers", as(node));
+        try (var consumer = new KafkaConsumer<String, byte[]>(cfg)) {
+            var parts = consumer.partitionsFor(Topics.NODE_EVENTS, Duration.ofSeconds(30)).stream()
+                    .map(p -> new org.apache.kafka.common.TopicPartition(p.topic(), p.partition())).toList();
+            consumer.assign(parts);
+            consumer.seekToBeginning(parts);
+            boolean seen = false;
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (!seen && System.nanoTime() < deadline) {
+                seen = !consumer.poll(Duration.ofMillis(500)).isEmpty();
+            }
+            assertThat(seen).isTrue();
+        }
     }
 
     /** Subscribes as {@code principal} in {@code group} and polls until one record arrives; commits it. */
