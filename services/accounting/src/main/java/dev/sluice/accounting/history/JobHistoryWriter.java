@@ -34,15 +34,16 @@ public class JobHistoryWriter {
 
     private static final String UPSERT_SUBMITTED = """
             INSERT INTO jobs (job_id, job_name, user_name, uid, gid, account, partition_name, qos, submit_time,
-                              req_cpus, req_mem_mb, req_nodes, req_gpus, time_limit_minutes, work_dir, std_out, std_err)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
+                              req_cpus, req_mem_mb, req_nodes, req_gpus, time_limit_minutes, work_dir, std_out, std_err,
+                              gpu_type)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)
             ON CONFLICT (job_id) DO UPDATE SET
                 job_name = EXCLUDED.job_name, user_name = EXCLUDED.user_name, uid = EXCLUDED.uid, gid = EXCLUDED.gid,
                 account = EXCLUDED.account, partition_name = EXCLUDED.partition_name, qos = EXCLUDED.qos,
                 submit_time = EXCLUDED.submit_time, req_cpus = EXCLUDED.req_cpus, req_mem_mb = EXCLUDED.req_mem_mb,
                 req_nodes = EXCLUDED.req_nodes, req_gpus = EXCLUDED.req_gpus,
                 time_limit_minutes = EXCLUDED.time_limit_minutes, work_dir = EXCLUDED.work_dir,
-                std_out = EXCLUDED.std_out, std_err = EXCLUDED.std_err
+                std_out = EXCLUDED.std_out, std_err = EXCLUDED.std_err, gpu_type = EXCLUDED.gpu_type
             """;
 
     // "newer" is decided against the row as it was before this statement: Postgres evaluates every SET
@@ -115,6 +116,40 @@ public class JobHistoryWriter {
         };
     }
 
+    /**
+     * Applies a polled batch with one pipelined {@code executeBatch} per statement kind instead of a round trip per
+     * event. Regrouping is safe because each kind writes its own columns (submit, state, allocation, step start,
+     * step end) and is order-independent against the others; within a kind the events keep their order.
+     */
+    public Uni<Void> applyAll(SqlClient db, List<Event> events) {
+        java.util.Map<String, List<Tuple>> bySql = new java.util.LinkedHashMap<>();
+        for (String sql : List.of(UPSERT_SUBMITTED, UPSERT_STATE, UPSERT_ALLOCATION, UPSERT_STEP_STARTED,
+                UPSERT_STEP_FINISHED)) {
+            bySql.put(sql, new ArrayList<>());
+        }
+        for (Event event : events) {
+            switch (event) {
+                case JobSubmitted e -> bySql.get(UPSERT_SUBMITTED).add(submitted(e));
+                case JobStateChanged e -> bySql.get(UPSERT_STATE).add(stateChanged(e));
+                case AllocationGranted e -> bySql.get(UPSERT_ALLOCATION).add(allocation(e));
+                case StepStarted e -> bySql.get(UPSERT_STEP_STARTED)
+                        .add(tuple(e.jobId(), e.stepId(), e.node(), e.pid(), ts(e.time())));
+                case StepFinished e -> bySql.get(UPSERT_STEP_FINISHED).add(stepFinished(e));
+                default -> {
+                }
+            }
+        }
+        Uni<Void> chain = Uni.createFrom().voidItem();
+        for (var entry : bySql.entrySet()) {
+            if (entry.getValue().isEmpty()) {
+                continue;
+            }
+            chain = chain.chain(() -> db.preparedQuery(entry.getKey()).executeBatch(entry.getValue())
+                    .replaceWithVoid());
+        }
+        return chain;
+    }
+
     private static Uni<Void> run(SqlClient db, String sql, Tuple args) {
         return db.preparedQuery(sql).execute(args).replaceWithVoid();
     }
@@ -124,7 +159,8 @@ public class JobHistoryWriter {
         RequestedResources req = RequestedResources.of(spec.resources());
         return tuple(e.jobId(), spec.name(), e.owner().user(), e.owner().uid(), e.owner().gid(), spec.account(),
                 spec.partition(), spec.qos(), ts(e.submitTime()), req.cpus(), req.memMb(), req.nodes(), req.gpus(),
-                spec.timeLimitMinutes(), spec.workDir(), spec.stdout(), spec.stderr());
+                spec.timeLimitMinutes(), spec.workDir(), spec.stdout(), spec.stderr(),
+                RequestedResources.gpuType(spec.resources() == null ? null : spec.resources().gres()));
     }
 
     private static Tuple stateChanged(JobStateChanged e) {

@@ -37,6 +37,8 @@ public class JobRow {
     public Integer reqNodes;
     @Column(name = "req_gpus")
     public Integer reqGpus;
+    @Column(name = "gpu_type")
+    public String gpuType;
     @Column(name = "time_limit_minutes")
     public Integer timeLimitMinutes;
     @Column(name = "work_dir")

@@ -38,4 +38,18 @@ public record RequestedResources(int cpus, Long memMb, int nodes, int gpus) {
         }
         return total;
     }
+
+    /** The GPU type of {@code --gres=gpu:h100:2} ("h100"); null when untyped or without GPUs. */
+    public static String gpuType(List<String> gres) {
+        if (gres == null) {
+            return null;
+        }
+        for (String g : gres) {
+            String[] parts = g.trim().split(":");
+            if (parts[0].equals("gpu") && parts.length >= 2 && !parts[1].matches("\\d+")) {
+                return parts[1];
+            }
+        }
+        return null;
+    }
 }

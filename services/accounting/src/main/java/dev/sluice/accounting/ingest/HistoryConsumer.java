@@ -9,7 +9,6 @@ import dev.sluice.contracts.kafka.KafkaSettings;
 import dev.sluice.contracts.kafka.TopicSetup;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
-import io.smallrye.mutiny.Multi;
 import io.vertx.mutiny.sqlclient.Pool;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -43,6 +42,8 @@ public class HistoryConsumer {
     JobHistoryWriter writer;
     @Inject
     dev.sluice.accounting.jobcomp.JobcompPublisher jobcomp;
+    @Inject
+    dev.sluice.accounting.fairshare.FairshareService fairshare;
 
     @ConfigProperty(name = "kafka.bootstrap.servers")
     String bootstrapServers;
@@ -122,20 +123,25 @@ public class HistoryConsumer {
         if (events.isEmpty()) {
             return;
         }
-        db.withTransaction(tx -> Multi.createFrom().iterable(events)
-                        .onItem().transformToUniAndConcatenate(e -> writer.apply(tx, e))
-                        .collect().last()
-                        .replaceWithVoid())
+        db.withTransaction(tx -> writer.applyAll(tx, events))
                 .await().atMost(Duration.ofSeconds(60));
         // After the history commit and before the offset commit: a job that just finished goes out on
         // sluice.jobcomp; a failure here rewinds the batch like a database failure, and the rewrite is harmless.
         java.util.Set<Long> jobs = new java.util.LinkedHashSet<>();
+        boolean usageChanged = false;
         for (Event e : events) {
+            if (e instanceof dev.sluice.contracts.job.AllocationGranted) {
+                usageChanged = true;
+            }
             if (e instanceof dev.sluice.contracts.job.JobStateChanged s) {
+                usageChanged |= s.state().isTerminal() || s.state() == dev.sluice.contracts.job.JobState.RUNNING;
                 jobs.add(s.jobId());
             } else if (e instanceof dev.sluice.contracts.job.JobSubmitted s) {
                 jobs.add(s.jobId());
             }
+        }
+        if (usageChanged) {
+            fairshare.changed();
         }
         try {
             jobcomp.publish(jobs);

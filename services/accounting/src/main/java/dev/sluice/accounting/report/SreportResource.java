@@ -75,7 +75,7 @@ public class SreportResource {
             throw new BadRequestException("Start time (" + from + ") requested is after end time (" + to + ")");
         }
         String t = tres == null || tres.isBlank() ? "cpu" : tres.toLowerCase(Locale.ROOT);
-        if (!List.of("cpu", "mem", "gres/gpu", "billing").contains(t)) {
+        if (!List.of("cpu", "mem", "gres/gpu", "billing").contains(t) && !t.matches("gres/gpu:[a-z0-9_.-]+")) {
             throw new BadRequestException("Unknown TRES: " + tres);
         }
         List<UsageReport.Span> spans = spans(from, to);
@@ -109,7 +109,7 @@ public class SreportResource {
         try (Connection c = dataSource.getConnection();
              PreparedStatement p = c.prepareStatement("""
                      SELECT job_id, account, user_name, partition_name, start_time, end_time, alloc_cpus,
-                            alloc_mem_mb, alloc_nodes, alloc_gpus
+                            alloc_mem_mb, alloc_nodes, alloc_gpus, gpu_type
                      FROM jobs WHERE start_time IS NOT NULL AND start_time < ? AND (end_time IS NULL OR end_time > ?)
                      """)) {
             p.setTimestamp(1, Timestamp.from(to));
@@ -121,12 +121,13 @@ public class SreportResource {
                     int nodes = Math.max(1, r.getInt(9));
                     long gpus = r.getLong(10);
                     Timestamp end = r.getTimestamp(6);
+                    String gpuType = r.getString(11);
                     TresBilling b = billing.forPartition(r.getString(4));
                     double billed = b.billingCount(new TresBilling.Alloc((int) cpus, mem, nodes,
-                            gpus > 0 ? Map.of("gpu", (int) gpus) : Map.of()));
+                            dev.sluice.accounting.sacct.SacctReport.gres((int) gpus, gpuType)));
                     out.add(new UsageReport.Span(r.getLong(1), r.getString(2), r.getString(3),
                             r.getTimestamp(5).toInstant(), end == null ? null : end.toInstant(), cpus, mem, gpus,
-                            billed));
+                            gpuType, billed));
                 }
             }
         }
@@ -141,10 +142,25 @@ public class SreportResource {
                 case "mem" -> sum += n.param("RealMemory").map(Double::parseDouble).orElse(0.0);
                 case "gres/gpu" -> sum += gpus(n.param("Gres").orElse(""));
                 default -> {
+                    if (tres.startsWith("gres/gpu:")) {
+                        sum += gpus(n.param("Gres").orElse(""), tres.substring("gres/gpu:".length()));
+                    }
                 }
             }
         }
         return sum;
+    }
+
+    /** GPUs of one type in a node's Gres (gpu:h100:4,gpu:a100:2 has 4 of h100). */
+    static int gpus(String gres, String type) {
+        int n = 0;
+        for (String g : gres.split(",")) {
+            String[] parts = g.trim().split(":");
+            if (parts.length == 3 && parts[0].equals("gpu") && parts[1].equals(type)) {
+                n += gpus(g);
+            }
+        }
+        return n;
     }
 
     static int gpus(String gres) {

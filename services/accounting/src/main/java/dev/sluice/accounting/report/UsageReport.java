@@ -16,14 +16,25 @@ import java.util.TreeSet;
 public final class UsageReport {
     /** What one job held from start to end (end null: still running, counted until now). */
     public record Span(long jobId, String account, String user, Instant start, Instant end, long cpus, long memMb,
-                       long gpus, double billing) {
+                       long gpus, String gpuType, double billing) {
+        public Span(long jobId, String account, String user, Instant start, Instant end, long cpus, long memMb,
+                    long gpus, double billing) {
+            this(jobId, account, user, start, end, cpus, memMb, gpus, null, billing);
+        }
+
         double count(String tres) {
             return switch (tres) {
                 case "cpu" -> cpus;
                 case "mem" -> memMb;
                 case "gres/gpu" -> gpus;
                 case "billing" -> billing;
-                default -> throw new IllegalArgumentException("Unknown TRES: " + tres);
+                default -> {
+                    if (tres.startsWith("gres/gpu:")) {
+                        // gres/gpu:h100 counts only the GPUs of that type
+                        yield tres.substring("gres/gpu:".length()).equals(gpuType) ? gpus : 0;
+                    }
+                    throw new IllegalArgumentException("Unknown TRES: " + tres);
+                }
             };
         }
     }

@@ -47,23 +47,43 @@ public final class SacctReport {
                 nodeList == null ? "None assigned" : nodeList,
                 j.reqMemMb, maxRss, user + system, user, system, j.workDir,
                 billed(billing, j.reqCpus == null ? 0 : j.reqCpus, j.reqMemMb, j.reqNodes == null ? 1 : j.reqNodes,
-                        j.reqGpus == null ? 0 : j.reqGpus),
+                        j.reqGpus == null ? 0 : j.reqGpus, j.gpuType),
                 j.allocTime == null ? null : billed(billing, j.allocCpus, j.allocMemMb, j.allocNodes,
-                        j.allocGpus == null ? 0 : j.allocGpus),
+                        j.allocGpus == null ? 0 : j.allocGpus, j.gpuType),
                 steps);
     }
 
     /** Slurm's TRES string with billing first, as sacct sorts it: {@code billing=16,cpu=16,mem=60G,node=1}. */
     public static String billed(TresBilling billing, Integer cpus, Long memMb, Integer nodes, int gpus) {
+        return billed(billing, cpus, memMb, nodes, gpus, null);
+    }
+
+    /** With the GPU type: {@code billing=..,cpu=8,mem=..,node=1,gres/gpu=2,gres/gpu:h100=2}. */
+    public static String billed(TresBilling billing, Integer cpus, Long memMb, Integer nodes, int gpus,
+                                String gpuType) {
         int c = cpus == null ? 0 : cpus;
         int n = nodes == null ? 1 : nodes;
         long bill = billing.billingCount(new TresBilling.Alloc(c, memMb == null ? 0 : memMb, n,
-                gpus > 0 ? java.util.Map.of("gpu", gpus) : java.util.Map.of()));
-        return "billing=" + bill + "," + tres(c, memMb, n, gpus);
+                gres(gpus, gpuType)));
+        return "billing=" + bill + "," + tres(c, memMb, n, gpus, gpuType);
+    }
+
+    /** GRES counts as billing takes them: typed GPUs under "gpu:type" (GRES/gpu= still weighs them). */
+    public static java.util.Map<String, Integer> gres(int gpus, String gpuType) {
+        if (gpus <= 0) {
+            return java.util.Map.of();
+        }
+        return gpuType == null || gpuType.isEmpty() ? java.util.Map.of("gpu", gpus)
+                : java.util.Map.of("gpu:" + gpuType, gpus);
     }
 
     /** Slurm's TRES string: {@code cpu=2,mem=1G,node=1,gres/gpu=4}. */
     public static String tres(int cpus, Long memMb, int nodes, int gpus) {
+        return tres(cpus, memMb, nodes, gpus, null);
+    }
+
+    /** Typed GPUs appear twice, as in Slurm: {@code gres/gpu=2,gres/gpu:h100=2}. */
+    public static String tres(int cpus, Long memMb, int nodes, int gpus, String gpuType) {
         StringBuilder b = new StringBuilder("cpu=").append(cpus);
         if (memMb != null && memMb > 0) {
             b.append(",mem=").append(memMb % 1024 == 0 ? memMb / 1024 + "G" : memMb + "M");
@@ -71,6 +91,9 @@ public final class SacctReport {
         b.append(",node=").append(nodes);
         if (gpus > 0) {
             b.append(",gres/gpu=").append(gpus);
+            if (gpuType != null && !gpuType.isEmpty()) {
+                b.append(",gres/gpu:").append(gpuType).append('=').append(gpus);
+            }
         }
         return b.toString();
     }

@@ -34,6 +34,7 @@ public class UsageMetrics {
     private MultiGauge jobs;
     private MultiGauge cpu;
     private MultiGauge gpu;
+    private MultiGauge gpuType;
     private volatile Thread thread;
 
     void onStart(@Observes StartupEvent ev) {
@@ -41,6 +42,9 @@ public class UsageMetrics {
         cpu = MultiGauge.builder("sluice.cpu.seconds").description("CPU-seconds allocated, by account and user")
                 .register(registry);
         gpu = MultiGauge.builder("sluice.gpu.seconds").description("GPU-seconds allocated, by account and user")
+                .register(registry);
+        gpuType = MultiGauge.builder("sluice.gpu.type.seconds")
+                .description("GPU-seconds allocated to jobs that asked for a GPU type, by account, user and type")
                 .register(registry);
         thread = Thread.ofPlatform().daemon().name("accounting-metrics").start(() -> {
             while (!Thread.currentThread().isInterrupted()) {
@@ -88,6 +92,18 @@ public class UsageMetrics {
             }
             cpu.register(cpuRows, true);
             gpu.register(gpuRows, true);
+            List<MultiGauge.Row<?>> typeRows = new ArrayList<>();
+            try (ResultSet r = c.createStatement().executeQuery("""
+                    SELECT coalesce(account, ''), coalesce(user_name, ''), gpu_type,
+                           sum(coalesce(alloc_gpus, 0) * extract(epoch FROM coalesce(end_time, now()) - start_time))
+                    FROM jobs WHERE start_time IS NOT NULL AND gpu_type IS NOT NULL AND alloc_gpus > 0
+                    GROUP BY 1, 2, 3""")) {
+                while (r.next()) {
+                    typeRows.add(MultiGauge.Row.of(Tags.of("account", r.getString(1), "user", r.getString(2),
+                            "type", r.getString(3)), r.getDouble(4)));
+                }
+            }
+            gpuType.register(typeRows, true);
         } catch (Exception e) {
             LOG.warnf("Could not refresh usage metrics: %s", e.toString());
         }
