@@ -72,7 +72,7 @@ public final class Scontrol {
                 return show(rest);
             } else if (is(cmd, "update", 1)) {
                 return update(rest);
-            } else if (cmd.equals("hold") || cmd.equals("uhold") || cmd.equals("release") || cmd.equals("requeue")) {
+            } else if (List.of("hold", "uhold", "release", "requeue", "requeuehold").contains(cmd)) {
                 return jobCommand(cmd, rest);
             } else if (is(cmd, "reconfigure", 5)) {
                 JsonNode r = sched.post(RECONFIGURE, Map.of());
@@ -326,6 +326,7 @@ public final class Scontrol {
     private int updateJob(Map<String, String> kv) throws Api.Unreachable {
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("user", ctx.identity().user());
+        body.put("admin", ctx.identity().isRoot());
         for (Map.Entry<String, String> e : kv.entrySet()) {
             String v = e.getValue();
             switch (e.getKey()) {
@@ -361,7 +362,7 @@ public final class Scontrol {
                 rc = 1;
                 continue;
             }
-            rc |= postJob(id, "update", body);
+            rc |= patchJob(id, body);
         }
         return rc;
     }
@@ -381,13 +382,16 @@ public final class Scontrol {
                 }
                 Map<String, Object> body = new LinkedHashMap<>();
                 body.put("user", ctx.identity().user());
-                String op = cmd;
-                if (cmd.equals("uhold")) {
-                    op = "hold";
-                    body.put("admin", false);
-                } else if (cmd.equals("hold")) {
-                    // Slurm: hold by an operator is an admin hold (JobHeldAdmin), by the owner a user hold.
-                    body.put("admin", ctx.identity().isRoot());
+                // Slurm: an operator's hold is an admin hold (JobHeldAdmin) that only an operator may release;
+                // uhold is always the user's own hold.
+                body.put("admin", !cmd.equals("uhold") && ctx.identity().isRoot());
+                String op = switch (cmd) {
+                    case "uhold" -> "hold";
+                    case "requeuehold" -> "requeue";
+                    default -> cmd;
+                };
+                if (cmd.equals("requeuehold")) {
+                    body.put("hold", true);
                 }
                 rc |= postJob(id, op, body);
             }
@@ -397,6 +401,33 @@ public final class Scontrol {
 
     private int postJob(String id, String op, Map<String, Object> body) throws Api.Unreachable {
         Api.Response r = api.post(ctx.endpoints().submit(), SUBMIT_JOB + id + "/" + op, body);
+        if (r.ok()) {
+            return 0;
+        }
+        ctx.err().println("scontrol: error: " + errorText(r, "Invalid job id specified"));
+        return 1;
+    }
+
+    /** scontrol update JobId=: a PATCH of the job on submit (the shared Api client speaks GET, POST, DELETE). */
+    private int patchJob(String id, Map<String, Object> body) throws Api.Unreachable {
+        Api.Response r;
+        try {
+            java.net.http.HttpClient http = java.net.http.HttpClient.newBuilder()
+                    .connectTimeout(java.time.Duration.ofSeconds(5)).version(java.net.http.HttpClient.Version.HTTP_1_1)
+                    .build();
+            java.net.http.HttpResponse<String> resp = http.send(java.net.http.HttpRequest
+                    .newBuilder(java.net.URI.create(ctx.endpoints().submit() + SUBMIT_JOB + id))
+                    .timeout(java.time.Duration.ofSeconds(60))
+                    .header("Content-Type", "application/json").header("Accept", "application/json")
+                    .method("PATCH", java.net.http.HttpRequest.BodyPublishers.ofString(Api.JSON.writeValueAsString(body)))
+                    .build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+            r = new Api.Response(resp.statusCode(), resp.body());
+        } catch (java.io.IOException e) {
+            throw new Api.Unreachable("Unable to contact slurm controller (connect failure)", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new Api.Unreachable("Interrupted", e);
+        }
         if (r.ok()) {
             return 0;
         }

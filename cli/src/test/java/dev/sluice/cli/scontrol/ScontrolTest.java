@@ -177,9 +177,10 @@ class ScontrolTest {
 
     @Test
     void holdReleaseRequeueAndUpdateAreJobCommandsToSubmit() {
-        for (String op : new String[] {"hold", "release", "requeue", "update"}) {
+        for (String op : new String[] {"hold", "release", "requeue"}) {
             s.on("POST", "/api/v1/jobs/42/" + op, 202, "{\"message\": \"ok\"}");
         }
+        s.on("PATCH", "/api/v1/jobs/42", 202, "{\"message\": \"Update requested for job 42\"}");
         assertThat(s.run("scontrol", "hold", "42").rc()).isZero();
         assertThat(s.run("scontrol", "release", "42").rc()).isZero();
         assertThat(s.run("scontrol", "requeue", "42").rc()).isZero();
@@ -188,9 +189,23 @@ class ScontrolTest {
         assertThat(u.err()).isEmpty();
         assertThat(s.writes()).containsExactly(
                 "POST /api/v1/jobs/42/hold {\"user\":\"alice\",\"admin\":false}",
-                "POST /api/v1/jobs/42/release {\"user\":\"alice\"}",
-                "POST /api/v1/jobs/42/requeue {\"user\":\"alice\"}",
-                "POST /api/v1/jobs/42/update {\"user\":\"alice\",\"timeLimit\":\"30\",\"nice\":10,\"partition\":\"cpu\",\"priority\":500}");
+                "POST /api/v1/jobs/42/release {\"user\":\"alice\",\"admin\":false}",
+                "POST /api/v1/jobs/42/requeue {\"user\":\"alice\",\"admin\":false}",
+                "PATCH /api/v1/jobs/42 {\"user\":\"alice\",\"admin\":false,\"timeLimit\":\"30\",\"nice\":10,\"partition\":\"cpu\",\"priority\":500}");
+        s.identity = new dev.sluice.cli.common.Identity("root", 0, 0);
+        s.requests.clear();
+        assertThat(s.run("scontrol", "hold", "42").rc()).isZero();
+        assertThat(s.run("scontrol", "uhold", "42").rc()).isZero();
+        assertThat(s.run("scontrol", "requeuehold", "42").rc()).isZero();
+        assertThat(s.writes()).containsExactly(
+                "POST /api/v1/jobs/42/hold {\"user\":\"root\",\"admin\":true}",
+                "POST /api/v1/jobs/42/hold {\"user\":\"root\",\"admin\":false}",
+                "POST /api/v1/jobs/42/requeue {\"user\":\"root\",\"admin\":true,\"hold\":true}");
+        s.on("POST", "/api/v1/jobs/42/release", 403, "{\"error\": \"Access/permission denied\"}");
+        s.identity = new dev.sluice.cli.common.Identity("alice", 1000, 1000);
+        FakeServices.Result denied = s.run("scontrol", "release", "42");
+        assertThat(denied.rc()).isEqualTo(1);
+        assertThat(denied.err()).isEqualTo("scontrol: error: Access/permission denied\n");
         FakeServices.Result bad = s.run("scontrol", "update", "JobId=42", "Color=blue");
         assertThat(bad.rc()).isEqualTo(1);
         assertThat(bad.err()).startsWith("scontrol: error: Update of this parameter is not supported: color=blue");
