@@ -525,7 +525,12 @@ static void event(obj_t *e) {
         const char *st = get(e, "state");
         snprintf(fin_state, sizeof fin_state, "%s", st ? st : "");
         const char *detail = get(e, "detail");
-        if (strcmp(fin_state, "COMPLETED") && detail && *detail) dprintf(2, "srun: error: %s\n", strip_prefix(detail));
+        /* A plain non-zero exit is already on its task's own line, as Slurm shows it; anything else is news. */
+        int task_n, code_n, used = 0;
+        int repeats = have_rc && task_rc && detail
+                && sscanf(detail, "task %d on %*s exited with exit code %d%n", &task_n, &code_n, &used) == 2
+                && detail[used] == 0;
+        if (strcmp(fin_state, "COMPLETED") && detail && *detail && !repeats) dprintf(2, "srun: error: %s\n", strip_prefix(detail));
     }
 }
 

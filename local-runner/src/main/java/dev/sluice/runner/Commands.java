@@ -169,8 +169,8 @@ public final class Commands {
         out.println("  bin/sbatch examples/hello_world.sh");
         out.println("  bin/squeue");
         out.println("  bin/sacct");
-        out.println("  bin/srun -n 2 --label hostname" + (options.nodes() > 1 ? "       # bin/srun -N " + options.nodes()
-                + " -n " + 2 * options.nodes() + " --label hostname across the nodes" : ""));
+        out.println("  bin/srun " + (options.nodes() > 1 ? "-N " + options.nodes() + " -n " + options.nodes() : "-n 1")
+                + " --label hostname");
         out.println("Stop it with ./sluice down" + (options.data().equals(defaultData) ? "" : " --data " + options.data())
                 + "; ./sluice status shows each component.");
     }

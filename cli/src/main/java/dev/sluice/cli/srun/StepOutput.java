@@ -86,7 +86,7 @@ final class StepOutput {
                 finished = e;
                 String state = e.path("state").asText("");
                 String detail = e.path("detail").isNull() ? null : e.path("detail").asText(null);
-                if (!state.equals("COMPLETED") && detail != null && !detail.isBlank()) {
+                if (!state.equals("COMPLETED") && detail != null && !detail.isBlank() && !repeatsATaskLine(detail)) {
                     err.println("srun: error: " + stripPrefix(detail));
                 }
             }
@@ -176,6 +176,14 @@ final class StepOutput {
         for (Integer t : new TreeSet<>(partialErr.keySet())) {
             flush(err, partialErr, t);
         }
+    }
+
+    private static final java.util.regex.Pattern TASK_EXIT =
+            java.util.regex.Pattern.compile("task \\d+ on \\S+ exited with exit code \\d+");
+
+    /** A plain non-zero exit is already on its task's own line, as Slurm shows it; anything else is news. */
+    private boolean repeatsATaskLine(String detail) {
+        return taskRc != null && taskRc != 0 && TASK_EXIT.matcher(detail.strip()).matches();
     }
 
     static String stripPrefix(String message) {

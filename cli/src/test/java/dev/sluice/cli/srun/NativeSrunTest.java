@@ -95,7 +95,8 @@ class NativeSrunTest {
     @Test
     void labelsExitCodesAndTheRequestAreTheJavaSruns() throws Exception {
         stream(started(12), out(0, "zero\n"), out(11, "elev"), err(7, "oops\n"), out(11, "en \u00e9\u4e2d \"q\"\n"),
-                exit(3, "node02", 3, 0), exit(4, "node02", 0, 9), finished("FAILED", 3, 0, null));
+                exit(3, "node02", 3, 0), exit(4, "node02", 0, 9),
+                finished("FAILED", 3, 0, "task 3 on node02 exited with exit code 3"));
         Run r = run(srun("-n12", "-l", "-N", "2-4", "--ntasks-per-node=6", "-c", "2", "--gpus-per-task", "1", "-m",
                 "cyclic", "--cpu-bind=none", "--mpi=pmix", "-K", "-w", "node[01-02]", "-D", ".", "--", "sh", "-c",
                 "echo \"$X\"", "tab\there"));

@@ -131,7 +131,7 @@ class SrunStepTest {
     @Test
     void theExitCodeIsTheHighestTaskExitCodeAndFailedTasksAreReportedAsSlurmDoes() {
         stream(started(3), exit(0, "node01", 0, 0), exit(1, "node02", 3, 0), exit(2, "node02", 1, 0),
-                finished("FAILED", 3, 0, null));
+                finished("FAILED", 3, 0, "task 1 on node02 exited with exit code 3"));
         FakeServer.Result r = agent.srun(env, Path.of("/tmp"), "-n", "3", "false");
         assertThat(r.rc()).isEqualTo(3);
         assertThat(r.err()).isEqualTo("srun: error: node02: task 1: Exited with exit code 3\n"
