@@ -33,8 +33,9 @@ import java.util.zip.ZipInputStream;
 /**
  * A real Keycloak without Docker: the distribution zip from Maven Central
  * ({@code org.keycloak:keycloak-quarkus-dist:26.7.3:zip}), unpacked once under {@code ~/.cache/sluice} (or
- * {@code $SLUICE_KEYCLOAK_HOME}) and started with {@code kc.sh start-dev} on a loopback port, importing a realm
- * file. Every start begins with an empty database, so a test sees exactly the realm file plus what it adds.
+ * {@code $SLUICE_KEYCLOAK_HOME}) and started with {@code kc.sh start-dev} on a loopback port; realm files are
+ * imported through the admin API, replacing a realm of the same name, so a test sees exactly the file plus what
+ * it adds.
  *
  * <p>The options given to {@code kc.sh} are the same at every start: a different build-time option would make
  * Keycloak rebuild itself first (tens of seconds).
@@ -58,23 +59,23 @@ public final class Keycloak implements AutoCloseable {
         this.lock = lock;
     }
 
-    /** Starts Keycloak on {@code port} (0 = a free one) with {@code realmFiles} imported; waits until it serves them. */
+    /**
+     * Starts Keycloak on {@code port} (0 = a free one) and (re)creates each realm of {@code realmFiles} through the
+     * admin API, deleting a realm of that name first, so a test always starts from exactly the file's content.
+     * The database (H2 under the home's {@code data/}) is kept between starts: creating its schema is the slowest
+     * part of a start, several minutes on a loaded machine.
+     */
     public static Keycloak start(int port, Path... realmFiles) {
         Path home = home();
         try {
-            // One Keycloak per home at a time: two tests on one machine would share (and wipe) its database.
+            // One Keycloak per home at a time: two on one database would corrupt it.
             FileChannel ch = FileChannel.open(home.resolve(".sluice-lock"), StandardOpenOption.CREATE,
                     StandardOpenOption.WRITE);
             FileLock lock = ch.lock();
-            deleteTree(home.resolve("data"));
-            Path imports = Files.createDirectories(home.resolve("data").resolve("import"));
-            for (Path realm : realmFiles) {
-                Files.copy(realm, imports.resolve(realm.getFileName()), StandardCopyOption.REPLACE_EXISTING);
-            }
             int p = port == 0 ? Ports.free() : port;
             Path log = Files.createTempFile("sluice-keycloak", ".log");
             ProcessBuilder pb = new ProcessBuilder(home.resolve("bin").resolve("kc.sh").toString(), "start-dev",
-                    "--http-host=127.0.0.1", "--http-port=" + p, "--import-realm")
+                    "--http-host=127.0.0.1", "--http-port=" + p)
                     .directory(home.toFile())
                     .redirectErrorStream(true)
                     .redirectOutput(log.toFile());
@@ -82,10 +83,30 @@ public final class Keycloak implements AutoCloseable {
             pb.environment().put("KC_BOOTSTRAP_ADMIN_USERNAME", ADMIN);
             pb.environment().put("KC_BOOTSTRAP_ADMIN_PASSWORD", ADMIN_PASSWORD);
             Keycloak kc = new Keycloak(pb.start(), p, log, lock);
-            kc.awaitReady(realmFiles.length == 0 ? "master" : realmName(realmFiles[0]));
+            kc.awaitReady("master");
+            for (Path realm : realmFiles) {
+                kc.importRealm(realm);
+            }
             return kc;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Replaces the realm named in {@code realmFile} by the file's content (the same JSON {@code --import-realm} reads). */
+    public void importRealm(Path realmFile) throws IOException {
+        String name = realmName(realmFile);
+        String admin = passwordToken("master", "admin-cli", ADMIN, ADMIN_PASSWORD);
+        HttpResponse<String> deleted = send(HttpRequest.newBuilder(URI.create(url() + "/admin/realms/" + name))
+                .header("Authorization", "Bearer " + admin).DELETE());
+        if (deleted.statusCode() != 204 && deleted.statusCode() != 404) {
+            throw new IllegalStateException("deleting realm " + name + " failed (" + deleted.statusCode() + "): " + deleted.body());
+        }
+        HttpResponse<String> created = send(HttpRequest.newBuilder(URI.create(url() + "/admin/realms"))
+                .header("Authorization", "Bearer " + admin).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(Files.readString(realmFile))));
+        if (created.statusCode() != 201) {
+            throw new IllegalStateException("importing " + realmFile + " failed (" + created.statusCode() + "): " + created.body());
         }
     }
 
@@ -175,8 +196,9 @@ public final class Keycloak implements AutoCloseable {
 
     private void awaitReady(String realm) {
         URI probe = URI.create(issuer(realm) + "/.well-known/openid-configuration");
-        // The first start of a fresh home builds Keycloak (about 90 s here, more under load).
-        long deadline = System.nanoTime() + Duration.ofMinutes(6).toNanos();
+        // The first start of a fresh home builds Keycloak and creates its database (1.5 min idle, far more under
+        // load): generous, since giving up costs the whole suite.
+        long deadline = System.nanoTime() + Duration.ofMinutes(15).toNanos();
         while (System.nanoTime() < deadline) {
             if (!process.isAlive()) {
                 String tail = tail();
