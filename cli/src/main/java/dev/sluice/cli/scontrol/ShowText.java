@@ -127,10 +127,6 @@ final class ShowText {
         l.add("State=" + state(n) + " ThreadsPerCore=" + threads + " TmpDisk=0 Weight=" + num(n, "weight", 1)
                 + " Owner=N/A MCS_label=N/A");
         l.add("Partitions=" + String.join(",", strings(n, "partitions")));
-        Instant hb = SlurmText.parseInstant(text(n, "lastHeartbeat", null), ctx.zone());
-        if (hb != null) {
-            l.add("LastBusyTime=" + time(hb, ctx));
-        }
         long gpus = gpuCount(gres);
         l.add("CfgTRES=cpu=" + cpus + ",mem=" + tresMem(mem) + ",billing=" + cpus
                 + (gpus > 0 ? ",gres/gpu=" + gpus : ""));
