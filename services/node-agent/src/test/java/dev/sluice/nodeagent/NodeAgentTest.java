@@ -1,6 +1,18 @@
 package dev.sluice.nodeagent;
 
 import dev.sluice.contracts.Event;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.sluice.contracts.cloudevents.Json;
+import io.restassured.RestAssured;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.stream.Stream;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.hasItems;
 import dev.sluice.contracts.Topics;
 import dev.sluice.contracts.cloudevents.KafkaCloudEvents;
 import dev.sluice.contracts.job.JobSpec;
@@ -416,6 +428,113 @@ class NodeAgentTest {
                 Map.of()));
         assertThat(finished(id2).state()).isEqualTo(JobState.COMPLETED);
         assertThat(TestFiles.read(workDir.resolve("unl.out"))).isEqualTo("unlimited\n");
+    }
+
+    // ---- srun steps (docs/steps.md) over real HTTP, as srun sends them
+
+    static final java.net.http.HttpClient HTTP = java.net.http.HttpClient.newBuilder()
+            .version(java.net.http.HttpClient.Version.HTTP_1_1).build();
+
+    /** A running job whose token the test knows (as srun outside an allocation sets it). */
+    long stepJob(String token) throws IOException {
+        TestSettings.openToAll(workDir);
+        long id = IDS.incrementAndGet();
+        JobSpec spec = new JobSpec("steps", "cpu", null, null, "#!/bin/sh\nsleep 600\n", workDir.toString(), null, null,
+                Map.of("SLUICE_JOB_TOKEN", token, "PATH", "/usr/bin:/bin"), Resources.of(1, 1, null), 5);
+        send(new LaunchRequested(NODE, id, Instant.now(), TestSettings.NOBODY, spec,
+                List.of(new NodeAllocation(NODE, 1, List.of(0), 100, List.of())), 5, "sluice"));
+        log.await(dev.sluice.contracts.step.StepStarted.class, s -> s.jobId() == id, LIMIT);
+        return id;
+    }
+
+    void endStepJob(long id) {
+        send(new SignalRequested(NODE, id, Instant.now(), "CANCELLED", 0));
+        log.await(StepFinished.class, f -> f.jobId() == id && f.stepId().equals("batch"), LIMIT);
+    }
+
+    static HttpResponse<Stream<String>> step(long id, String token, String body) throws Exception {
+        HttpRequest.Builder r = HttpRequest.newBuilder(URI.create("http://localhost:" + RestAssured.port
+                        + "/api/v1/jobs/" + id + "/steps")).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body));
+        if (token != null) {
+            r.header("X-Sluice-Job-Token", token);
+        }
+        return HTTP.send(r.build(), HttpResponse.BodyHandlers.ofLines());
+    }
+
+    @Test
+    void aStepStreamsItsTasksOutputAndEndsWithFinished() throws Exception {
+        String token = "tok-" + UUID.randomUUID();
+        long id = stepJob(token);
+        var response = step(id, token, """
+                {"argv":["/bin/sh","-c","echo hello from $SLURM_PROCID; exit $SLURM_PROCID"],"env":{"PATH":"/usr/bin:/bin"}}
+                """);
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(response.headers().firstValue("Content-Type")).contains("application/x-ndjson");
+        List<JsonNode> events = new ArrayList<>();
+        response.body().forEach(l -> {
+            try {
+                events.add(Json.MAPPER.readTree(l));
+            } catch (IOException e) {
+                throw new AssertionError(l, e);
+            }
+        });
+        assertThat(events.getFirst().path("type").asText()).isEqualTo("started");
+        assertThat(events.getFirst().path("nodes").asText()).isEqualTo(NODE);
+        assertThat(events.getFirst().path("ntasks").asInt()).isEqualTo(1);
+        assertThat(events).anySatisfy(e -> assertThat(e.toString()).contains("\"data\":\"hello from 0\\n\""));
+        JsonNode last = events.getLast();
+        assertThat(last.path("type").asText()).isEqualTo("finished");
+        assertThat(last.path("state").asText()).isEqualTo("COMPLETED");
+        assertThat(last.path("stepId").asInt()).isZero();
+        StepFinished part = log.await(StepFinished.class, f -> f.jobId() == id && f.stepId().equals("0"), LIMIT);
+        assertThat(part.state()).isEqualTo(JobState.COMPLETED);
+        endStepJob(id);
+    }
+
+    @Test
+    void wrongOrMissingTokensAreRefusedAndOversizedStepsGetSlurmsMessage() throws Exception {
+        String token = "tok-" + UUID.randomUUID();
+        long id = stepJob(token);
+        String body = "{\"argv\":[\"true\"]}";
+        given().contentType("application/json").body(body).post("/api/v1/jobs/" + id + "/steps")
+                .then().statusCode(403).body("error", containsString("Access/permission denied"));
+        given().contentType("application/json").header("X-Sluice-Job-Token", "nope").body(body)
+                .post("/api/v1/jobs/" + id + "/steps").then().statusCode(403);
+        given().contentType("application/json").header("X-Sluice-Job-Token", token)
+                .body("{\"argv\":[\"true\"],\"ntasks\":2}").post("/api/v1/jobs/" + id + "/steps")
+                .then().statusCode(400).body("error", equalTo("srun: error: Unable to create step for job " + id
+                        + ": More processors requested than permitted"));
+        given().contentType("application/json").header("X-Sluice-Job-Token", token).body(body)
+                .post("/api/v1/jobs/" + (id + 100_000) + "/steps").then().statusCode(404);
+        given().header("X-Sluice-Job-Token", token).post("/api/v1/jobs/" + id + "/steps/77/signal?signal=INT")
+                .then().statusCode(404);
+        endStepJob(id);
+    }
+
+    @Test
+    void aClientThatGoesAwayTakesItsStepAlong() throws Exception {
+        String token = "tok-" + UUID.randomUUID();
+        long id = stepJob(token);
+        var response = step(id, token, """
+                {"argv":["/bin/sh","-c","echo ready; exec sleep 602"],"env":{"PATH":"/usr/bin:/bin"}}
+                """);
+        Stream<String> lines = response.body();
+        Iterator<String> it = lines.iterator();
+        while (it.hasNext() && !it.next().contains("ready")) {
+            // until the task runs
+        }
+        lines.close();
+        StepFinished part = log.await(StepFinished.class, f -> f.jobId() == id && f.stepId().equals("0"), LIMIT);
+        assertThat(part.state()).isEqualTo(JobState.CANCELLED);
+        assertThat(ProcessHandle.allProcesses().filter(p -> p.info().commandLine().orElse("").contains("sleep 602")))
+                .isEmpty();
+        endStepJob(id);
+    }
+
+    @Test
+    void theMpiPluginsAreListed() {
+        given().get("/api/v1/mpi").then().statusCode(200).body("name", hasItems("none", "pmi2", "pmix"));
     }
 
     private static String otherNodeOnMyPartition() {

@@ -81,4 +81,8 @@ public interface NodeConfig {
      * Without it the token is a plain hash of the launch record.
      */
     Optional<String> jobTokenKey();
+
+    /** The MPI plugin of a step that names none (Slurm's MpiDefault): none, pmi2 or pmix. */
+    @WithDefault("none")
+    String mpiDefault();
 }

@@ -20,6 +20,8 @@ import dev.sluice.nodeagent.discovery.Gpus;
 import dev.sluice.nodeagent.discovery.NodeHardware;
 import dev.sluice.nodeagent.launch.JobSupervisor;
 import dev.sluice.nodeagent.launch.StepEventSink;
+import dev.sluice.nodeagent.step.HttpRemoteAgents;
+import dev.sluice.nodeagent.step.StepService;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.quarkus.value.registry.ValueRegistry;
@@ -63,6 +65,8 @@ public class NodeAgent implements StepEventSink {
     private final int configuredPort;
 
     private final ValueRegistry values;
+    private final StepService steps;
+    private PeerDirectory peers;
     private Thread startThread;
     private String name;
     private String source;
@@ -89,7 +93,8 @@ public class NodeAgent implements StepEventSink {
                      @ConfigProperty(name = "sluice.cluster-name", defaultValue = "sluice") String clusterName,
                      @ConfigProperty(name = "kafka.bootstrap.servers") String bootstrapServers,
                      @ConfigProperty(name = "quarkus.http.port", defaultValue = "6830") int configuredPort,
-                     ValueRegistry values) {
+                     ValueRegistry values, StepService steps) {
+        this.steps = steps;
         this.config = config;
         this.values = values;
         this.clusterName = clusterName;
@@ -143,6 +148,10 @@ public class NodeAgent implements StepEventSink {
     private void registerAndServe(List<Long> adopted) {
         int port = httpPort();
         supervisor.agentAddress(hardware.hostname() + ":" + port);
+        peers = new PeerDirectory(bootstrapServers, "sluice-node-" + name + "-peers");
+        peers.put(name, hardware.hostname() + ":" + port);
+        steps.attach(supervisor, new HttpRemoteAgents(n -> peers.await(n, Duration.ofSeconds(10))),
+                config.mpiDefault(), hardware.hostname(), supervisor::physicalCpus);
         // nothing runs here before the cluster knows the node: retry until Kafka takes the registration
         while (!stopping) {
             try {
@@ -200,6 +209,9 @@ public class NodeAgent implements StepEventSink {
         if (heartbeats != null) {
             heartbeats.shutdownNow();
         }
+        if (peers != null) {
+            peers.close();
+        }
         launcher.shutdown();
         if (supervisor != null) {
             supervisor.close();
@@ -207,6 +219,10 @@ public class NodeAgent implements StepEventSink {
         if (producer != null) {
             producer.close(Duration.ofSeconds(5));
         }
+    }
+
+    public String mpiDefault() {
+        return config.mpiDefault();
     }
 
     public String nodeName() {

@@ -155,6 +155,23 @@ public final class JobSupervisor implements AutoCloseable {
         return Optional.ofNullable(agentAddress);
     }
 
+    /**
+     * Virtual CPUs (sluice.node.virtual-cpus, for local multi-node clusters): the node's CPU ids are 0..N-1 and
+     * virtual CPU v is bound to {@code slice[v mod |slice|]} of the real CPUs given here.
+     */
+    public void virtualCpus(List<Integer> realSlice) {
+        List<Integer> slice = List.copyOf(realSlice);
+        this.cpuMap = virtual -> virtual.stream().map(v -> slice.get(Math.floorMod(v, slice.size()))).distinct()
+                .sorted().toList();
+    }
+
+    /** The real CPUs behind CPU ids of this node (the same ids unless virtual CPUs are configured). */
+    public List<Integer> physicalCpus(List<Integer> cpus) {
+        return cpuMap.apply(cpus);
+    }
+
+    private volatile java.util.function.UnaryOperator<List<Integer>> cpuMap = c -> c;
+
     public void tokenKey(String key) {
         this.tokenKey = key == null ? "" : key;
     }
@@ -341,8 +358,9 @@ public final class JobSupervisor implements AutoCloseable {
             List<Path> denied = new ArrayList<>();
             settings.gpus().gpus().stream().filter(g -> !gpus.contains(g.index())).forEach(g -> denied.add(g.device()));
             String workDir = launch.spec() == null || launch.spec().workDir() == null ? "/" : launch.spec().workDir();
-            Prepared p = new Prepared(launch, Path.of(workDir), null, null, null, false, cpus,
-                    new CgroupDriver.Limits(cpus, memMb, settings.pidsMax(), denied), gpus);
+            List<Integer> real = physicalCpus(cpus);
+            Prepared p = new Prepared(launch, Path.of(workDir), null, null, null, false, real,
+                    new CgroupDriver.Limits(real, memMb, settings.pidsMax(), denied), gpus);
             runProlog(launch, p);
             try {
                 cgroup = settings.cgroups().create(node, launch.jobId(), p.limits());
@@ -497,8 +515,45 @@ public final class JobSupervisor implements AutoCloseable {
         } catch (IOException e) {
             throw new LaunchFailure("cannot write batch script " + script + ": " + reason(e));
         }
-        return new Prepared(launch, workDir, out, err, script, spec.script().startsWith("#!"), cpus,
-                new CgroupDriver.Limits(cpus, memMb, settings.pidsMax(), denied), gpus);
+        List<Integer> real = physicalCpus(cpus);
+        return new Prepared(launch, workDir, out, err, script, spec.script().startsWith("#!"), real,
+                new CgroupDriver.Limits(real, memMb, settings.pidsMax(), denied), gpus);
+    }
+
+    /**
+     * What a step needs of a job running here: its launch record, directory, cgroup, user and groups, the batch
+     * script's pid (for its resource limits) and, for a share that could not be prepared, why.
+     */
+    public record JobContext(LaunchRequested launch, Path dir, JobCgroup cgroup, boolean member, Optional<Long> scriptPid,
+                             List<Integer> groups, String failure, String token, boolean constrainsDevices) {
+    }
+
+    /** The job if it runs on this node now (the batch script, or a prepared share); empty otherwise. */
+    public Optional<JobContext> context(long jobId) {
+        RunningJob job = running.get(jobId);
+        if (job == null || job.report != null) {
+            return Optional.empty();
+        }
+        Optional<LaunchRequested> launch = job.dir.launch();
+        if (launch.isEmpty()) {
+            return Optional.empty();
+        }
+        Owner owner = launch.get().owner();
+        List<Integer> groups = owner == null || agentUid != 0 ? List.of()
+                : userGroups.of(owner.user(), owner.uid(), owner.gid());
+        String failure = job.endReason != null && job.endReason.startsWith("launch failed") ? job.endReason : null;
+        return Optional.of(new JobContext(launch.get(), job.dir.path(), job.cgroup, job.member,
+                job.member ? Optional.empty() : job.dir.scriptPid(), groups, failure,
+                job.dir.read(JobDir.TOKEN).orElse(null), settings.cgroups().constrainsDevices()));
+    }
+
+    /** Whether tasks may be started as another user (the agent is root). */
+    public boolean runsAsRoot() {
+        return agentUid == 0;
+    }
+
+    public StepEventSink sink() {
+        return sink;
     }
 
     /** The job's token as this node holds it. */

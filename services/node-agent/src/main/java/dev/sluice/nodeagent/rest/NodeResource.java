@@ -9,7 +9,7 @@ import jakarta.ws.rs.core.MediaType;
 import java.util.List;
 
 /** What this agent offers and runs now, for operators and the local runner. */
-@Path("/api/v1/node")
+@Path("/api/v1")
 @Produces(MediaType.APPLICATION_JSON)
 public class NodeResource {
     public record NodeView(String name, String hostname, List<Integer> cpuIds, int sockets, int coresPerSocket,
@@ -23,7 +23,23 @@ public class NodeResource {
         this.agent = agent;
     }
 
+    /** One MPI plugin for {@code srun --mpi=list}. */
+    public record MpiPlugin(String name, boolean available, boolean isDefault, String note) {
+    }
+
     @GET
+    @Path("/mpi")
+    public List<MpiPlugin> mpi() {
+        String def = agent.mpiDefault();
+        return List.of(
+                new MpiPlugin("none", true, def.equals("none"), "no PMI: each task starts alone"),
+                new MpiPlugin("pmi2", true, def.equals("pmi2"), "simple PMI-1/PMI-2 wire server (MPICH)"),
+                new MpiPlugin("pmix", false, def.equals("pmix"),
+                        "PMIx (Open MPI): the pmix module's helper is not wired into the node agent yet"));
+    }
+
+    @GET
+    @Path("/node")
     public NodeView get() {
         var hw = agent.hardware();
         return new NodeView(agent.nodeName(), hw.hostname(), hw.cpuIds(), hw.sockets(), hw.coresPerSocket(),
