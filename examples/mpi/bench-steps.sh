@@ -7,6 +7,7 @@
 #   srun -N 4 -n 32 --mpi=pmix ./hello.openmpi  vs  mpirun -np 32 ./hello.openmpi
 #   srun -n 2 --mpi=pmi2 ./hello.mpich      vs  mpiexec.mpich -n 2 ./hello.mpich
 # Usage: examples/mpi/bench-steps.sh [reps=20] [reps-32=5]
+# (BENCH_USE_RUNNING=1: the Sluice of $SLUICE_HOME; BENCH_UP_ARGS, BENCH_NODES, BENCH_TASKS: another cluster and allocation shape; runs that fail are counted, not timed)
 # Brings up its own Sluice (4 nodes of 8 CPUs) in a fresh data folder and takes it down at the end.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -15,22 +16,25 @@ REPS=${1:-20}; REPS32=${2:-5}
 source bin/lib/jdk.sh
 make -s -C examples/mpi >/dev/null
 make -s -C cli/native >/dev/null
-export SLUICE_HOME=$(mktemp -d /tmp/sluice-bench-steps.XXXXXX)
-trap './sluice down --data "$SLUICE_HOME" >/dev/null 2>&1 || true' EXIT
-./sluice up --data "$SLUICE_HOME" --nodes 4 --cpus-per-node 8 >/dev/null
+if [ -z "${BENCH_USE_RUNNING:-}" ]; then
+  export SLUICE_HOME=$(mktemp -d /tmp/sluice-bench-steps.XXXXXX)
+  trap './sluice down --data "$SLUICE_HOME" >/dev/null 2>&1 || true' EXIT
+  # BENCH_UP_ARGS: another cluster shape (the 32-rank runs need 4 nodes of 8 CPUs).
+  ./sluice up --data "$SLUICE_HOME" ${BENCH_UP_ARGS:---nodes 4 --cpus-per-node 8} >/dev/null
+fi
 work=$(mktemp -d /tmp/sluice-bench-steps-work.XXXXXX)
 cp examples/mpi/hello.openmpi examples/mpi/hello.mpich "$work/"
 chmod 755 "$work"
 
 cat > "$work/bench.sh" <<EOF
 #!/bin/bash
-#SBATCH --nodes=4
-#SBATCH --ntasks-per-node=8
+#SBATCH --nodes=${BENCH_NODES:-4}
+#SBATCH --ntasks=${BENCH_TASKS:-32}
 #SBATCH --output=$work/bench.out
 #SBATCH --error=$work/bench.err
 export PATH=$REPO/bin:\$PATH
 cd $work
-ms() { local s=\$(date +%s%N); "\$@" >/dev/null 2>&1 || echo "FAILED \$*" >&2; echo \$(( (\$(date +%s%N) - s) / 1000000 )); }
+ms() { local s=\$(date +%s%N); if "\$@" >/dev/null 2>&1; then echo \$(( (\$(date +%s%N) - s) / 1000000 )); else echo "FAILED \$*" >&2; echo FAILED; fi; }
 agent_step() {
   curl -s -N -X POST -H "X-Sluice-Job-Token: \$SLUICE_JOB_TOKEN" -H 'Content-Type: application/json' \
     -d '{"argv":["/bin/true"],"ntasks":2,"env":{"PATH":"/usr/bin:/bin"},"cwd":"/tmp"}' \
@@ -60,12 +64,10 @@ EOF
 id=$(bin/sbatch --parsable "$work/bench.sh")
 echo "benchmark job $id; results in $work/bench.out" >&2
 until grep -q DONE "$work/bench.out" 2>/dev/null; do
-  state=$(bin/squeue -h -j "$id" -o %T 2>/dev/null || true)
-  if [ -z "$state" ] && ! grep -q DONE "$work/bench.out" 2>/dev/null; then
-    sleep 2; grep -q DONE "$work/bench.out" 2>/dev/null && break
+  sleep 10
+  if ! bin/squeue -h -j "$id" 2>/dev/null | grep -qw "$id" && ! grep -q DONE "$work/bench.out" 2>/dev/null; then
     echo "the benchmark job ended early:" >&2; cat "$work/bench.out" "$work/bench.err" >&2; exit 1
   fi
-  sleep 5
 done
 [ -s "$work/bench.err" ] && { echo "failures:" >&2; sort "$work/bench.err" | uniq -c >&2; }
 python3 - "$work/bench.out" "$(cat /proc/loadavg)" <<'PY'
