@@ -19,7 +19,8 @@ public record JobRow(long jobId, String name, String user, Long uid, Long gid, S
         if (s == null) {
             return this;
         }
-        Long prio = s.hasNonNull("Priority") && s.get("Priority").canConvertToLong() ? s.get("Priority").asLong() : priority;
+        Long prio = s.hasNonNull("Priority") && s.get("Priority").canConvertToLong()
+                ? Long.valueOf(s.get("Priority").asLong()) : priority;
         Integer n = s.hasNonNull("Nice") ? Integer.valueOf(s.get("Nice").asInt()) : nice;
         String ajob = s.hasNonNull("ArrayJobId") ? s.get("ArrayJobId").asText() : arrayJobId;
         String atask = s.hasNonNull("ArrayTaskId") ? s.get("ArrayTaskId").asText() : arrayTaskId;

@@ -26,7 +26,7 @@ class SqueuePriorityTest {
             ]""";
     static final String SCHED_JOBS = """
             {"jobs": [
-              {"JobId": 19, "JobState": "RUNNING", "Priority": 5000, "Nice": 0},
+              {"JobId": 19, "JobState": "RUNNING"},
               {"JobId": 20, "JobState": "PENDING", "Reason": "Priority", "Priority": 1200, "Nice": 0,
                "StartTime": "2026-11-22T11:00:00Z"},
               {"JobId": 21, "JobState": "PENDING", "Reason": "Resources", "Priority": 4100, "Nice": 0,
