@@ -82,6 +82,12 @@ public interface NodeConfig {
      */
     Optional<String> jobTokenKey();
 
+    /**
+     * Testing and demos only: the node reports this many CPUs (ids 0..N-1) and binds virtual CPU v to real CPU
+     * {@code v mod |cpus|} of its slice, so that a laptop can play a cluster of big nodes. Never on a real cluster.
+     */
+    Optional<Integer> virtualCpus();
+
     /** The MPI plugin of a step that names none (Slurm's MpiDefault): none, pmi2 or pmix. */
     @WithDefault("none")
     String mpiDefault();

@@ -104,6 +104,13 @@ public class NodeAgent implements StepEventSink {
 
     void onStart(@Observes StartupEvent ev) throws IOException {
         hardware = NodeHardware.discover(Path.of("/sys"), Path.of("/proc"), config.cpus(), config.memoryMb());
+        List<Integer> realSlice = hardware.cpuIds();
+        int virtual = config.virtualCpus().orElse(0);
+        if (virtual > 0) {
+            // a testing/demo node: N CPUs, one socket of N cores, each bound to a real CPU of the slice
+            hardware = new NodeHardware(hardware.hostname(), java.util.stream.IntStream.range(0, virtual).boxed()
+                    .toList(), 1, virtual, 1, hardware.memoryMb());
+        }
         name = config.name().filter(n -> !n.isBlank()).orElse(hardware.shortHostname());
         stateDir = Path.of(config.stateDir().orElse("/tmp/sluice-node-" + name));
         Files.createDirectories(stateDir);
@@ -121,6 +128,11 @@ public class NodeAgent implements StepEventSink {
                 System.getenv(), launcher, cgroups, hardware.cpuIds(), config.pidsMax(), gpus, rlimits,
                 config.prolog().map(Path::of).orElse(null), config.epilog().map(Path::of).orElse(null)), this);
         supervisor.tokenKey(config.jobTokenKey().orElse(""));
+        if (virtual > 0) {
+            supervisor.virtualCpus(realSlice);
+            LOG.warnf("Node %s reports %d virtual CPUs on real CPUs %s (sluice.node.virtual-cpus: testing only)", name,
+                    virtual, realSlice);
+        }
         LOG.infof("Node %s: cgroup %s under %s, GPUs %s (%s), launcher %s", name, cgroups.version(),
                 config.cgroupRoot(), gpus.gres(), gpus.source(), launcher.binary());
         List<Long> adopted = supervisor.recover();
