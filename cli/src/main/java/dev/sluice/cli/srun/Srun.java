@@ -106,13 +106,16 @@ public final class Srun {
         return 0;
     }
 
-    /** {@code ["none","pmi2"]}, {@code {"plugins":[...]}} or a list of {@code {"name": ...}}. */
+    /**
+     * {@code ["none","pmi2"]}, {@code {"plugins":[...]}} or the agent's list of {@code {"name": ..., "available": ...}};
+     * a plugin the agent marks unavailable is not listed, as Slurm lists only the plugins installed.
+     */
     static List<String> pluginNames(JsonNode n) {
         JsonNode list = n.isArray() ? n : n.path("plugins").isArray() ? n.path("plugins") : n.path("mpi");
         List<String> out = new ArrayList<>();
         for (JsonNode p : list) {
             String name = p.isTextual() ? p.asText() : p.path("name").asText("");
-            if (!name.isBlank()) {
+            if (!name.isBlank() && p.path("available").asBoolean(true)) {
                 out.add(name);
             }
         }

@@ -241,6 +241,11 @@ class SrunStepTest {
         FakeServer.Result outside = agent.srun(Map.of("PATH", "/usr/bin"), Path.of("/tmp"), "--mpi=list");
         assertThat(outside.out()).isEqualTo(r.out());
         assertThat(agent.requests("GET /api/v1/mpi")).hasSize(1);
+
+        agent.on("GET /api/v1/mpi", (req, reply) -> reply.json(200, "[{\"name\":\"none\",\"available\":true},"
+                + "{\"name\":\"pmi2\",\"available\":true},{\"name\":\"pmix\",\"available\":false}]"));
+        assertThat(agent.srun(env, Path.of("/tmp"), "--mpi=list").out())
+                .isEqualTo("MPI plugin types are...\n\tnone\n\tpmi2\n");
     }
 
     @Test
