@@ -2,6 +2,8 @@ package dev.sluice.scheduler.loop;
 
 import dev.sluice.contracts.Event;
 import dev.sluice.contracts.job.JobCancelRequested;
+import dev.sluice.contracts.job.JobHoldRequested;
+import dev.sluice.contracts.job.JobReleaseRequested;
 import dev.sluice.contracts.job.JobSubmitted;
 import dev.sluice.contracts.job.Resources;
 import dev.sluice.contracts.node.NodeHeartbeat;
@@ -25,6 +27,8 @@ final class Inputs {
             case JobSubmitted s -> new Input.Submit(s.jobId(), s.owner() == null ? null : s.owner().user(),
                     s.spec() == null ? null : s.spec().partition(), request(s), s.submitTime());
             case JobCancelRequested c -> new Input.Cancel(c.jobId());
+            case JobHoldRequested h -> new Input.Hold(h.jobId(), h.admin());
+            case JobReleaseRequested r -> new Input.Release(r.jobId());
             case NodeRegistered r -> new Input.NodeRegistered(r.node(), r.bootId(), cpuIds(r), r.realMemoryMb(),
                     r.runningJobs() == null ? List.of() : r.runningJobs());
             case NodeHeartbeat h -> new Input.Heartbeat(h.node());

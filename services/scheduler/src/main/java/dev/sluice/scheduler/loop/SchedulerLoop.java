@@ -39,6 +39,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.function.Consumer;
 
 /**
@@ -85,7 +87,16 @@ public final class SchedulerLoop implements AutoCloseable {
     private final Map<Long, JobSubmitted> submissions = new HashMap<>();
     /** Associations, QoS and usage from accounting; persisted as state records, since that topic is not compacted. */
     private final PolicyBook policy = new PolicyBook();
+    /** Jobs that ended: their state records are gone, and a redelivered JobSubmitted must not run them again. */
+    private final EndedJobs ended = new EndedJobs();
     private boolean policyDirty;
+    /** Operator requests (drain, resume, reconfigure) from HTTP threads, answered once their batch is committed. */
+    private final ConcurrentLinkedQueue<AdminRequest> adminQueue = new ConcurrentLinkedQueue<>();
+    private final List<AdminRequest> adminBatch = new ArrayList<>();
+    private volatile Consumer<List<Job>> jobsPublisher = j -> { };
+
+    private record AdminRequest(Input input, CompletableFuture<Void> done) {
+    }
     /** State records of accounting entities changed by the batch in hand, by key (the latest wins). */
     private final Map<String, ProducerRecord<String, byte[]>> policyRecords = new LinkedHashMap<>();
 
@@ -123,6 +134,31 @@ public final class SchedulerLoop implements AutoCloseable {
 
     public long committedTransactions() {
         return committed;
+    }
+
+    /** The cluster description the loop schedules with (the latest reconfigure's). */
+    public ClusterConfig config() {
+        return config;
+    }
+
+    /** Called after every pass with the live jobs (immutable records), for show-job requests. */
+    public SchedulerLoop onJobs(Consumer<List<Job>> publisher) {
+        this.jobsPublisher = publisher;
+        return this;
+    }
+
+    /**
+     * An operator's input (drain, resume, reconfigure), run by the loop's thread with the next batch; the future
+     * completes once its consequences are committed, or fails when this instance is not scheduling.
+     */
+    public CompletableFuture<Void> admin(Input input) {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        if (!ready()) {
+            done.completeExceptionally(new IllegalStateException("this scheduler instance is not active"));
+            return done;
+        }
+        adminQueue.add(new AdminRequest(input, done));
+        return done;
     }
 
     /** Stops after the batch in hand is committed. */
@@ -168,6 +204,7 @@ public final class SchedulerLoop implements AutoCloseable {
                 restore();
                 consumer.subscribe(INPUT_TOPICS);
                 publisher.accept(core.view());
+                jobsPublisher.accept(core.jobs());
                 ready = true;
                 failure = null;
                 loop(producer, consumer);
@@ -194,6 +231,7 @@ public final class SchedulerLoop implements AutoCloseable {
         Map<Long, StateRecords.StoredJob> jobs = new LinkedHashMap<>();
         Map<String, Node> nodes = new LinkedHashMap<>();
         Map<String, AccountingEvent> accounting = new LinkedHashMap<>();
+        ended.clear();
         Map<String, Object> cfg = KafkaSettings.consumer(settings.bootstrapServers(), null,
                 settings.transactionalId() + "-restore");
         try (KafkaConsumer<String, byte[]> reader = new KafkaConsumer<>(cfg)) {
@@ -204,7 +242,7 @@ public final class SchedulerLoop implements AutoCloseable {
             Map<TopicPartition, Long> end = reader.endOffsets(parts, Duration.ofSeconds(30));
             while (parts.stream().anyMatch(tp -> reader.position(tp, Duration.ofSeconds(30)) < end.get(tp))) {
                 for (ConsumerRecord<String, byte[]> r : reader.poll(Duration.ofMillis(200))) {
-                    StateRecords.apply(r, jobs, nodes, accounting);
+                    StateRecords.apply(r, jobs, nodes, accounting, ended);
                 }
             }
         }
@@ -235,7 +273,11 @@ public final class SchedulerLoop implements AutoCloseable {
             if (tick) {
                 nextTick = clock.instant().plus(settings.tickInterval());
             }
-            if (records.isEmpty() && !tick) {
+            adminBatch.clear();
+            for (AdminRequest a; (a = adminQueue.poll()) != null; ) {
+                adminBatch.add(a);
+            }
+            if (records.isEmpty() && !tick && adminBatch.isEmpty()) {
                 continue;
             }
             policyRecords.clear();
@@ -243,11 +285,28 @@ public final class SchedulerLoop implements AutoCloseable {
             List<ProducerRecord<String, byte[]>> out =
                     Outputs.records(decisions, config.clusterName(), submissions::get);
             out.addAll(policyRecords.values());
-            forgetEnded(decisions);
+            if (forgetEnded(decisions)) {
+                out.add(StateRecords.ended(ended));
+            }
             if (!out.isEmpty() || !records.isEmpty()) {
-                commit(producer, consumer, records, out);
+                try {
+                    commit(producer, consumer, records, out);
+                } catch (RuntimeException e) {
+                    adminBatch.forEach(a -> a.done().completeExceptionally(e));
+                    throw e;
+                }
             }
             publisher.accept(core.view());
+            if (!out.isEmpty()) {
+                jobsPublisher.accept(core.jobs());
+            }
+            // after the snapshots, so that whoever asked reads their own change
+            for (AdminRequest a : adminBatch) {
+                if (a.input() instanceof Input.Reconfigure r) {
+                    config = r.config();
+                }
+                a.done().complete(null);
+            }
         }
     }
 
@@ -311,6 +370,10 @@ public final class SchedulerLoop implements AutoCloseable {
         List<Input> inputs = new ArrayList<>();
         for (Event e : batch) {
             if (e instanceof JobSubmitted s && core.job(s.jobId()).isEmpty()) {
+                if (ended.contains(s.jobId())) {
+                    LOG.infof("Ignoring a repeated submission of job %d, which already ended", s.jobId());
+                    continue;
+                }
                 submissions.putIfAbsent(s.jobId(), s);
             }
             if (e instanceof AccountingEvent a && policy.apply(a)) {
@@ -319,6 +382,7 @@ public final class SchedulerLoop implements AutoCloseable {
             }
             Inputs.of(e).ifPresent(inputs::add);
         }
+        adminBatch.forEach(a -> inputs.add(a.input()));
         if (policyDirty) {
             // Before the batch's submissions: submit limits are checked against the new policy.
             inputs.addFirst(new Input.PolicyChanged(policy.policy()));
@@ -330,12 +394,15 @@ public final class SchedulerLoop implements AutoCloseable {
         return inputs;
     }
 
-    private void forgetEnded(List<Decision> decisions) {
+    private boolean forgetEnded(List<Decision> decisions) {
+        boolean changed = false;
         for (Decision d : decisions) {
             if (d instanceof Decision.JobForgotten f) {
                 submissions.remove(f.jobId());
+                changed |= ended.add(f.jobId());
             }
         }
+        return changed;
     }
 
     private static void sleep(long ms) {

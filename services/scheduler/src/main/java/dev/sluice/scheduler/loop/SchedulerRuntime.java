@@ -20,6 +20,7 @@ import java.util.Optional;
 /** Starts the scheduling loop with the service and stops it with it; ready once the state is rebuilt. */
 @ApplicationScoped
 @Readiness
+@jakarta.enterprise.inject.Default
 public class SchedulerRuntime implements HealthCheck {
     private static final Logger LOG = Logger.getLogger(SchedulerRuntime.class);
 
@@ -35,13 +36,16 @@ public class SchedulerRuntime implements HealthCheck {
     @Inject
     ClusterSnapshot snapshot;
 
+    @Inject
+    dev.sluice.scheduler.cluster.JobsSnapshot jobs;
+
     private volatile SchedulerLoop loop;
 
     void onStart(@Observes StartupEvent event) {
         ClusterConfig config = ClusterConfig.loadOrDefault(clusterConfigFile);
         TopicSetup.ensureTopics(bootstrapServers, replicationFactor);
         loop = new SchedulerLoop(SchedulerLoop.Settings.defaults(bootstrapServers), config, Clock.systemUTC(),
-                snapshot::publish).start();
+                snapshot::publish).onJobs(jobs::publish).start();
         LOG.infof("Scheduler for cluster %s started: %d partitions", config.clusterName(), config.partitions().size());
     }
 
@@ -49,6 +53,26 @@ public class SchedulerRuntime implements HealthCheck {
         if (loop != null) {
             loop.close();
         }
+    }
+
+    /** The cluster description in use (the latest reconfigure's). */
+    public ClusterConfig config() {
+        SchedulerLoop l = loop;
+        return l == null ? ClusterConfig.loadOrDefault(clusterConfigFile) : l.config();
+    }
+
+    /** sluice.cluster-config read again, for scontrol reconfigure. */
+    public ClusterConfig readClusterConfig() {
+        return ClusterConfig.loadOrDefault(clusterConfigFile);
+    }
+
+    public java.util.concurrent.CompletableFuture<Void> admin(dev.sluice.scheduler.core.Input input) {
+        SchedulerLoop l = loop;
+        if (l == null) {
+            return java.util.concurrent.CompletableFuture.failedFuture(
+                    new IllegalStateException("the scheduler is starting"));
+        }
+        return l.admin(input);
     }
 
     @Override

@@ -27,6 +27,12 @@ final class StateRecords {
     static final String NODE_PREFIX = "node:";
     /** An accounting entity (association, QoS, usage) by its event key, as its latest event. */
     static final String ACCOUNTING_PREFIX = "acct:";
+    /** The ranges of ids of jobs that ended ({@link EndedJobs}). */
+    static final String ENDED = "ended";
+
+    static ProducerRecord<String, byte[]> ended(EndedJobs ended) {
+        return new ProducerRecord<>(Topics.SCHEDULER_STATE, ENDED, json(ended.ranges()));
+    }
 
     /** A live job's persisted form. */
     record StoredJob(Job job, JobSubmitted submitted) {
@@ -62,12 +68,12 @@ final class StateRecords {
     }
 
     static void apply(ConsumerRecord<String, byte[]> r, Map<Long, StoredJob> jobs, Map<String, Node> nodes) {
-        apply(r, jobs, nodes, new java.util.HashMap<>());
+        apply(r, jobs, nodes, new java.util.HashMap<>(), new EndedJobs());
     }
 
     /** Applies one changelog record to the maps being rebuilt. */
     static void apply(ConsumerRecord<String, byte[]> r, Map<Long, StoredJob> jobs, Map<String, Node> nodes,
-                      Map<String, AccountingEvent> accounting) {
+                      Map<String, AccountingEvent> accounting, EndedJobs ended) {
         String key = r.key();
         if (key == null) {
             return;
@@ -80,6 +86,9 @@ final class StateRecords {
                 } else {
                     jobs.put(id, Json.MAPPER.readValue(r.value(), StoredJob.class));
                 }
+            } else if (key.equals(ENDED)) {
+                ended.load(r.value() == null ? java.util.List.of()
+                        : java.util.Arrays.asList(Json.MAPPER.readValue(r.value(), long[][].class)));
             } else if (key.startsWith(ACCOUNTING_PREFIX)) {
                 String k = key.substring(ACCOUNTING_PREFIX.length());
                 if (r.value() == null) {

@@ -1,0 +1,29 @@
+package dev.sluice.scheduler.cluster;
+
+import dev.sluice.scheduler.core.Job;
+import jakarta.enterprise.context.ApplicationScoped;
+
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
+
+/** The live jobs after the loop's last pass, by id: what scontrol show job reads without touching the core. */
+@ApplicationScoped
+public class JobsSnapshot {
+    private final AtomicReference<Map<Long, Job>> jobs = new AtomicReference<>(Map.of());
+
+    public void publish(List<Job> next) {
+        Map<Long, Job> m = new HashMap<>(next.size() * 2);
+        next.forEach(j -> m.put(j.id(), j));
+        jobs.set(m);
+    }
+
+    public Job job(long id) {
+        return jobs.get().get(id);
+    }
+
+    public java.util.Collection<Job> all() {
+        return jobs.get().values();
+    }
+}
