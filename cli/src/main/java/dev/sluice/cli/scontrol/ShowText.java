@@ -75,8 +75,9 @@ final class ShowText {
             tres.append(",mem=").append(tresMem(mem));
         }
         tres.append(",node=").append(numNodes);
-        if (has(j, "gpus") && num(j, "gpus", 0) > 0) {
-            tres.append(",gres/gpu=").append(num(j, "gpus", 0));
+        long gpus = has(j, "gpus") ? num(j, "gpus", 0) : gpuCount(text(j, "gres", "").replace("gres/", "")) * numNodes;
+        if (gpus > 0) {
+            tres.append(",gres/gpu=").append(gpus);
         }
         l.add("TRES=" + tres);
         if (details && j.path("layout").isArray()) {

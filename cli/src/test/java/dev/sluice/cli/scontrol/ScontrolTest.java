@@ -128,6 +128,7 @@ class ScontrolTest {
         try (FakeServices scheduler = new FakeServices()) {
             scheduler.on("GET", "/api/v1/jobs/42", 200, """
                     {"JobId": 42, "Priority": 10400, "Nice": 5, "Reason": "Priority", "JobState": "PENDING",
+                     "TresPerNode": "gres/gpu:h100:2",
                      "Layout": [{"node": "node01", "tasks": 2, "cpuIds": [0, 1, 2, 5], "memMb": 2048, "gpuIds": [2, 3]},
                                 {"node": "node02", "tasks": 2, "cpuIds": [4], "memMb": 2048, "gpuIds": []}]}""");
             s.schedulerUrl = scheduler.url();
@@ -135,7 +136,7 @@ class ScontrolTest {
             assertThat(r.out()).contains("   Priority=10400 Nice=5 Account=lab QOS=normal\n",
                     "   JobState=PENDING Reason=Priority Dependency=(null)\n").doesNotContain("CPU_IDs");
             assertThat(s.run("scontrol", "-d", "show", "job", "42").out()).contains("""
-                       TRES=cpu=4,mem=4G,node=1
+                       TRES=cpu=4,mem=4G,node=1,gres/gpu=2
                          Nodes=node01 CPU_IDs=0-2,5 Mem=2048 GRES=gpu:2(IDX:2-3)
                          Nodes=node02 CPU_IDs=4 Mem=2048 GRES=
                     """);
