@@ -82,14 +82,14 @@ final class ShowText {
         l.add("TRES=" + tres);
         if (details && j.path("layout").isArray()) {
             for (JsonNode share : j.get("layout")) {
-                List<Long> gpus = new ArrayList<>();
-                share.path("gpuIds").forEach(g -> gpus.add(g.asLong()));
+                List<Long> gpuIds = new ArrayList<>();
+                share.path("gpuIds").forEach(g -> gpuIds.add(g.asLong()));
                 List<Long> cpuIds = new ArrayList<>();
                 share.path("cpuIds").forEach(c -> cpuIds.add(c.asLong()));
                 // Slurm indents these five spaces instead of three.
                 l.add("  Nodes=" + text(share, "node", "") + " CPU_IDs=" + ranges(cpuIds) + " Mem="
-                        + num(share, "memMb", 0) + " GRES=" + (gpus.isEmpty() ? "" : "gpu:" + gpus.size()
-                        + "(IDX:" + ranges(gpus) + ")"));
+                        + num(share, "memMb", 0) + " GRES=" + (gpuIds.isEmpty() ? "" : "gpu:" + gpuIds.size()
+                        + "(IDX:" + ranges(gpuIds) + ")"));
             }
         }
         if (has(j, "gres")) {
