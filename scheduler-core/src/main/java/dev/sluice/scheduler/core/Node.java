@@ -14,7 +14,16 @@ public record Node(String name, List<Integer> cpuIds, long memoryMb, NodeState s
                    Instant lastHeartbeat, String bootId) {
     public Node {
         // An agent that reports a CPU twice must not make the scheduler hand it out twice.
-        cpuIds = cpuIds.stream().distinct().sorted().toList();
+        cpuIds = sortedDistinct(cpuIds) ? List.copyOf(cpuIds) : cpuIds.stream().distinct().sorted().toList();
+    }
+
+    private static boolean sortedDistinct(List<Integer> ids) {
+        for (int k = 1; k < ids.size(); k++) {
+            if (ids.get(k - 1) >= ids.get(k)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     Node with(NodeState newState, String newReason) {

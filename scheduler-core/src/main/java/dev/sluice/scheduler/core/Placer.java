@@ -28,6 +28,9 @@ final class Placer {
                                            Long defMemPerCpuMb) {
         int tasks = r.effectiveTasks();
         int cpusPerTask = r.effectiveCpusPerTask();
+        if (pool.freeCpuTotal < (long) tasks * cpusPerTask) {
+            return Optional.empty();
+        }
         long memPerTask = memPerTask(r, defMemPerCpuMb);
         int req = required == null ? 0 : required.length;
         int[] order = candidates;

@@ -47,7 +47,11 @@ public final class Priority {
         Integer minutes = age == null ? Integer.valueOf(7 * 24 * 60) : SlurmTime.parseMinutes(age);
         maxAge = Duration.ofMinutes(minutes == null ? 7 * 24 * 60 : Math.max(1, minutes));
         favorSmall = s.getOrDefault("priorityfavorsmall", "NO").equalsIgnoreCase("YES");
+        allZero = wAge == 0 && wFairshare == 0 && wSize == 0 && wPartition == 0 && wQos == 0
+                && wTres.values().stream().allMatch(w -> w == 0);
     }
+
+    private final boolean allZero;
 
     private static double num(Map<String, String> s, String key) {
         String v = s.get(key);
@@ -65,6 +69,10 @@ public final class Priority {
      */
     public double of(Job job, Instant now, double fairshare, int partitionFactor, int qosPriority, Totals t) {
         JobRequest r = job.request();
+        if (allZero) {
+            // Slurm's defaults: every weight 0 leaves only nice (and so submit order)
+            return -r.effectiveNice();
+        }
         double age = job.submitTime() == null ? 0
                 : Math.min(1.0, Math.max(0, Duration.between(job.submitTime(), now).toMillis())
                 / (double) maxAge.toMillis());

@@ -157,7 +157,15 @@ public final class PriorityStrategy implements SchedulingStrategy {
         }
     }
 
-    private record Horizon(List<Job> relevant, ResourcePool all) {
+    /** {@code all} (every relevant running job gone) is built only once a second job needs this horizon. */
+    private static final class Horizon {
+        final List<Job> relevant;
+        ResourcePool all;
+        int uses;
+
+        Horizon(List<Job> relevant) {
+            this.relevant = relevant;
+        }
     }
 
     private static Optional<Reservation> reserve(SchedulingRound round, Job job, BitSet mask, List<Job> running,
@@ -169,13 +177,18 @@ public final class PriorityStrategy implements SchedulingStrategy {
                     rel.add(r);
                 }
             }
-            return new Horizon(rel, released(round.pool(), rel, rel.size()));
+            return new Horizon(rel);
         });
-        List<Job> relevant = h.relevant();
-        ResourcePool all = h.all();
-        Optional<List<NodeShare>> fit = round.fit(job, all);
-        if (fit.isEmpty()) {
-            return Optional.empty();
+        List<Job> relevant = h.relevant;
+        // The first blocked job of a node set walks the running jobs anyway; from the second on, the pool with all
+        // of them gone answers "never fits" at once (and from memory for jobs of the same shape).
+        if (++h.uses > 1) {
+            if (h.all == null) {
+                h.all = released(round.pool(), relevant, relevant.size());
+            }
+            if (round.fit(job, h.all).isEmpty()) {
+                return Optional.empty();
+            }
         }
         // Give running jobs back one at a time in order of end; only try a placement once enough CPUs and GPUs
         // are free in the job's nodes to make one possible.
@@ -213,9 +226,7 @@ public final class PriorityStrategy implements SchedulingStrategy {
             lo++;
         }
         if (shares == null) {
-            shares = fit.get();
-            best = all.copy();
-            lo = relevant.size();
+            return Optional.empty();
         }
         Instant shadow = lo == 0 ? now : end(round, relevant.get(lo - 1), now);
         best.take(shares);

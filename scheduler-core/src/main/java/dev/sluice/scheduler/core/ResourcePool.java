@@ -26,6 +26,13 @@ public final class ResourcePool {
     final int[] freeCount;
     final long[] freeMem;
     final BitSet[] freeGpus;
+    /**
+     * Copy on write: a copy shares the nodes' bit sets with its origin, and whichever side changes a node first
+     * clones that node's sets. Backfill copies the pool a few times a pass and changes only a few nodes.
+     */
+    private boolean[] own;
+    /** Free CPUs over all nodes: a job asking for more cannot fit, whatever its nodes. */
+    long freeCpuTotal;
     final Map<String, Integer> index;
     /** How often resources were given back: a misfit remembered before is stale once this moves. */
     int releases;
@@ -51,7 +58,10 @@ public final class ResourcePool {
             freeGpus[i] = new BitSet(gpus[i].length);
             freeGpus[i].set(0, gpus[i].length);
             index.put(names[i], i);
+            freeCpuTotal += freeCount[i];
         }
+        own = new boolean[n];
+        Arrays.fill(own, true);
     }
 
     private ResourcePool(ResourcePool o) {
@@ -62,14 +72,21 @@ public final class ResourcePool {
         gpus = o.gpus;
         index = o.index;
         int n = names.length;
-        freeCpus = new BitSet[n];
-        freeGpus = new BitSet[n];
-        for (int i = 0; i < n; i++) {
-            freeCpus[i] = (BitSet) o.freeCpus[i].clone();
-            freeGpus[i] = (BitSet) o.freeGpus[i].clone();
-        }
+        freeCpus = o.freeCpus.clone();
+        freeGpus = o.freeGpus.clone();
+        own = new boolean[n];
+        Arrays.fill(o.own, false);
         freeCount = o.freeCount.clone();
         freeMem = o.freeMem.clone();
+        freeCpuTotal = o.freeCpuTotal;
+    }
+
+    private void owned(int i) {
+        if (!own[i]) {
+            freeCpus[i] = (BitSet) freeCpus[i].clone();
+            freeGpus[i] = (BitSet) freeGpus[i].clone();
+            own[i] = true;
+        }
     }
 
     public ResourcePool copy() {
@@ -78,11 +95,16 @@ public final class ResourcePool {
 
     /** Keeps only what is free both here and in {@code other}. */
     public void retainFree(ResourcePool other) {
+        freeCpuTotal = 0;
         for (int i = 0; i < names.length; i++) {
-            freeCpus[i].and(other.freeCpus[i]);
-            freeCount[i] = freeCpus[i].cardinality();
+            if (freeCpus[i] != other.freeCpus[i] || freeGpus[i] != other.freeGpus[i]) {
+                owned(i);
+                freeCpus[i].and(other.freeCpus[i]);
+                freeCount[i] = freeCpus[i].cardinality();
+                freeGpus[i].and(other.freeGpus[i]);
+            }
             freeMem[i] = Math.min(freeMem[i], other.freeMem[i]);
-            freeGpus[i].and(other.freeGpus[i]);
+            freeCpuTotal += freeCount[i];
         }
     }
 
@@ -151,11 +173,13 @@ public final class ResourcePool {
             if (i == null) {
                 continue;
             }
+            owned(i);
             for (int cpu : s.cpuIds()) {
                 int p = position(i, cpu);
                 if (p >= 0 && freeCpus[i].get(p) != free) {
                     freeCpus[i].set(p, free);
                     freeCount[i] += free ? 1 : -1;
+                    freeCpuTotal += free ? 1 : -1;
                 }
             }
             for (int g : s.gpuIds()) {

@@ -56,7 +56,159 @@ public final class Scheduler {
     private final Long defMemPerCpuMb;
 
     private final Map<Long, Job> jobs = new HashMap<>();
-    private final TreeMap<String, Node> nodes = new TreeMap<>(NodeOrder.NAMES);
+    /**
+     * The pending jobs in submit order, kept in step with {@link #jobs} so a pass does not collect and sort them
+     * again: with thousands waiting, that sort was most of a pass.
+     */
+    private final Queue queue = new Queue();
+
+    /**
+     * Pending jobs as slots in submit order. A job's place never changes (submit time and id are fixed), so a new
+     * reason only replaces the job in its slot; a job that leaves PENDING leaves its slot empty until the next
+     * pass compacts the array. Arrivals come in submit order almost always and are appended.
+     */
+    private static final class Queue {
+        static final class Slot {
+            Job job;
+
+            Slot(Job job) {
+                this.job = job;
+            }
+        }
+
+        private Slot[] slots = new Slot[64];
+        private int size;
+        private int live;
+        private final Map<Long, Slot> byId = new HashMap<>();
+
+        void put(Job j) {
+            Slot s = byId.get(j.id());
+            if (j.state() != JobState.PENDING) {
+                if (s != null) {
+                    s.job = null;
+                    byId.remove(j.id());
+                    live--;
+                }
+                return;
+            }
+            if (s != null) {
+                s.job = j;
+                return;
+            }
+            s = new Slot(j);
+            byId.put(j.id(), s);
+            live++;
+            if (size == slots.length) {
+                slots = java.util.Arrays.copyOf(slots, size * 2);
+            }
+            int last = size - 1;
+            while (last >= 0 && slots[last].job == null) {
+                last--;
+            }
+            if (last >= 0 && fifo(slots[last].job, j) > 0) {
+                // out of order: its place among the live slots
+                compact();
+                int lo = 0;
+                int hi = size;
+                while (lo < hi) {
+                    int mid = (lo + hi) >>> 1;
+                    if (fifo(slots[mid].job, j) < 0) {
+                        lo = mid + 1;
+                    } else {
+                        hi = mid;
+                    }
+                }
+                if (size == slots.length) {
+                    slots = java.util.Arrays.copyOf(slots, size * 2);
+                }
+                System.arraycopy(slots, lo, slots, lo + 1, size - lo);
+                slots[lo] = s;
+                size++;
+                return;
+            }
+            slots[size++] = s;
+        }
+
+        void remove(long id) {
+            Slot s = byId.remove(id);
+            if (s != null) {
+                s.job = null;
+                live--;
+            }
+        }
+
+        void clear() {
+            java.util.Arrays.fill(slots, 0, size, null);
+            size = 0;
+            live = 0;
+            byId.clear();
+        }
+
+        private void compact() {
+            int w = 0;
+            for (int r = 0; r < size; r++) {
+                if (slots[r].job != null) {
+                    slots[w++] = slots[r];
+                }
+            }
+            java.util.Arrays.fill(slots, w, size, null);
+            size = w;
+        }
+
+        List<Job> snapshot() {
+            if (live < size) {
+                compact();
+            }
+            Job[] out = new Job[size];
+            for (int k = 0; k < size; k++) {
+                out[k] = slots[k].job;
+            }
+            return java.util.Arrays.asList(out);
+        }
+    }
+
+    private void store(Job j) {
+        Job old = jobs.put(j.id(), j);
+        if (old != null && old.state() == JobState.PENDING || j.state() == JobState.PENDING) {
+            queue.put(j);
+        }
+    }
+
+    private void unstore(long id) {
+        Job old = jobs.remove(id);
+        if (old != null && old.state() == JobState.PENDING) {
+            queue.remove(id);
+        }
+    }
+    private final Nodes nodes = new Nodes();
+
+    /** Nodes in name order for views, with a hash index for the lookups every start and end makes. */
+    private static final class Nodes {
+        private final TreeMap<String, Node> sorted = new TreeMap<>(NodeOrder.NAMES);
+        private final HashMap<String, Node> byName = new HashMap<>();
+
+        Node get(String name) {
+            return byName.get(name);
+        }
+
+        void put(String name, Node n) {
+            sorted.put(name, n);
+            byName.put(name, n);
+        }
+
+        void clear() {
+            sorted.clear();
+            byName.clear();
+        }
+
+        Collection<Node> values() {
+            return sorted.values();
+        }
+
+        Set<String> keySet() {
+            return sorted.keySet();
+        }
+    }
     private final Map<String, Set<Integer>> usedCpus = new HashMap<>();
     private final Map<String, Long> usedMem = new HashMap<>();
     private final Map<String, Set<Integer>> usedGpus = new HashMap<>();
@@ -181,6 +333,7 @@ public final class Scheduler {
      */
     public void restore(Collection<Node> savedNodeRecords, Collection<Job> savedJobRecords) {
         jobs.clear();
+        queue.clear();
         nodes.clear();
         usedCpus.clear();
         usedMem.clear();
@@ -201,7 +354,7 @@ public final class Scheduler {
             if (j.state().isFinal()) {
                 continue;
             }
-            jobs.put(j.id(), j);
+            store(j);
             if (j.state() == JobState.PENDING
                     && (j.reason() == Reason.JOB_HELD_USER || j.reason() == Reason.JOB_HELD_ADMIN)) {
                 held.put(j.id(), j.reason());
@@ -379,7 +532,7 @@ public final class Scheduler {
             remainders.put(s.jobId(), job.id());
             arraySpecs.put(s.jobId(), r.array());
         }
-        jobs.put(job.id(), job);
+        store(job);
         savedJobs.put(job.id(), job);
     }
 
@@ -509,7 +662,7 @@ public final class Scheduler {
         long arrayJobId = remainder.arrayJobId();
         if (rest.size() == 0) {
             remainders.remove(arrayJobId);
-            jobs.remove(remainder.id());
+            unstore(remainder.id());
             savedJobs.remove(remainder.id());
             return;
         }
@@ -519,7 +672,7 @@ public final class Scheduler {
             put(remainder.with(b -> b.arrayTasks = rest.format()));
             return;
         }
-        jobs.remove(remainder.id());
+        unstore(remainder.id());
         savedJobs.remove(remainder.id());
         Job moved = remainder.with(b -> {
             b.id = newId;
@@ -884,7 +1037,7 @@ public final class Scheduler {
             outcomes.put(job.arrayJobId() + "_" + job.arrayTaskId(), o);
         }
         announce(job.version() == 0 ? null : job.state(), ended);
-        jobs.remove(job.id());
+        unstore(job.id());
         savedJobs.remove(job.id());
         forgotten.add(job.id());
         shapes.remove(job.request());
@@ -898,7 +1051,7 @@ public final class Scheduler {
     }
 
     private void put(Job job) {
-        jobs.put(job.id(), job);
+        store(job);
         savedJobs.put(job.id(), job);
     }
 
@@ -1058,13 +1211,7 @@ public final class Scheduler {
 
         @Override
         public List<Job> pending() {
-            List<Job> out = new ArrayList<>();
-            for (Job j : jobs.values()) {
-                if (j.state() == JobState.PENDING) {
-                    out.add(j);
-                }
-            }
-            out.sort(Scheduler::fifo);
+            List<Job> out = queue.snapshot();
             if (remainders.isEmpty()) {
                 return out;
             }
@@ -1169,7 +1316,7 @@ public final class Scheduler {
                 if (pr != null) {
                     return Optional.of(pr);
                 }
-                p = partition(job.partition()).orElseThrow();
+                p = lastPartition;
             } else {
                 // -p a,b: the partitions it may run in now; it waits for the first one's reason when none
                 List<String> ok = new ArrayList<>();
@@ -1201,20 +1348,33 @@ public final class Scheduler {
         private final Map<String, Optional<Integer>> maxNodes = new HashMap<>();
         /** For -p a,b: the partitions a job may run in this pass, and the one it fit in. */
         private final Map<Long, List<String>> usableParts = new HashMap<>();
+        private String lastPartitionName;
+        private PartitionDef lastPartition;
+        private Integer lastMaxNodes;
+        private boolean lastPartitionUp;
+        private String lastMaskName;
+        private java.util.BitSet lastMask;
         private final Map<Long, String> chosenPart = new HashMap<>();
 
         /** Why the job cannot run in its {@code partition()} whatever is free, or null. */
         private Reason partitionReason(Job job) {
+            // Consecutive jobs mostly share a partition: the lookups are done once per run of them.
+            if (job.partition() != lastPartitionName || lastPartitionName == null) {
+                lastPartitionName = job.partition();
+                lastPartition = partition(job.partition()).orElse(null);
+                lastMaxNodes = lastPartition == null ? null : maxNodes(lastPartition);
+                lastPartitionUp = lastPartition != null && lastPartition.isUp();
+            }
             // A partition removed from the configuration while its jobs waited counts as down.
-            PartitionDef p = partition(job.partition()).orElse(null);
-            if (p == null || !p.isUp()) {
+            PartitionDef p = lastPartition;
+            if (p == null || !lastPartitionUp) {
                 return Reason.PARTITION_DOWN;
             }
             Integer asked = job.request().timeLimitMinutes();
             if (asked != null && p.maxTimeMinutes() != null && (asked == 0 || asked > p.maxTimeMinutes())) {
                 return Reason.PARTITION_TIME_LIMIT;
             }
-            Integer maxNodes = maxNodes(p);
+            Integer maxNodes = lastMaxNodes;
             if (maxNodes != null && job.request().effectiveNodesMin() > maxNodes) {
                 return Reason.PARTITION_NODE_LIMIT;
             }
@@ -1442,6 +1602,11 @@ public final class Scheduler {
         @Override
         public java.util.BitSet candidateMask(Job job) {
             JobRequest r = job.request();
+            boolean plain = job.partitions() == null && r.nodeList() == null && r.excludeNodes() == null
+                    && r.constraint() == null;
+            if (plain && job.partition() == lastMaskName && lastMaskName != null) {
+                return lastMask;
+            }
             String key = job.partitions() != null ? job.partitions() : job.partition();
             if (r.nodeList() != null || r.excludeNodes() != null || r.constraint() != null) {
                 key = key + "\u0000" + r.nodeList() + "\u0000" + r.excludeNodes() + "\u0000" + r.constraint();
@@ -1460,13 +1625,18 @@ public final class Scheduler {
                 }
                 return known;
             }
-            return masks.computeIfAbsent(key, name -> {
+            java.util.BitSet mask = masks.computeIfAbsent(key, name -> {
                 java.util.BitSet b = new java.util.BitSet();
                 for (int i : candidates(job)) {
                     b.set(i);
                 }
                 return b;
             });
+            if (plain) {
+                lastMaskName = job.partition();
+                lastMask = mask;
+            }
+            return mask;
         }
 
         @Override
