@@ -58,6 +58,23 @@ class SacctTest {
     }
 
     @Test
+    void slurmsBillingExampleReadsAsInSlurm() {
+        // what accounting answers for the three jobs of Slurm's TRESBillingWeights example (CPU=1.0,Mem=0.25G)
+        h.answer(200, """
+                [{"jobId": "51", "state": "COMPLETED", "steps": [], "allocTres": "billing=16,cpu=1,mem=60G,node=1"},
+                 {"jobId": "52", "state": "COMPLETED", "steps": [], "allocTres": "billing=16,cpu=16,mem=1G,node=1"},
+                 {"jobId": "53", "state": "COMPLETED", "steps": [],
+                  "allocTres": "billing=31,cpu=16,mem=60G,node=1,gres/gpu=2,gres/gpu:h100=2"}]""");
+        Harness.Result r = h.run("sacct", "-X", "-o", "JobID,AllocTRES%60");
+        assertThat(r.out()).isEqualTo(lines(
+                "JobID                                                           AllocTRES ",
+                "------------ ------------------------------------------------------------ ",
+                "51                                        billing=16,cpu=1,mem=60G,node=1 ",
+                "52                                        billing=16,cpu=16,mem=1G,node=1 ",
+                "53            billing=31,cpu=16,mem=60G,node=1,gres/gpu=2,gres/gpu:h100=2 "));
+    }
+
+    @Test
     void allocationsOnlyWithoutHeaderAndCustomWidths() {
         Harness.Result r = h.run("sacct", "-X", "-n", "--format=JobID%5,JobName%-20,State");
         assertThat(r.out()).isEqualTo(lines(
