@@ -533,6 +533,32 @@ class NodeAgentTest {
     }
 
     @Test
+    void aJobOfSrunOutsideAnAllocationKeepsItsOutputForSrunToFollow() throws Exception {
+        TestSettings.openToAll(workDir);
+        String token = "tok-" + UUID.randomUUID();
+        long id = IDS.incrementAndGet();
+        JobSpec spec = new JobSpec("attached", "cpu", null, null,
+                "#!/bin/sh\necho out1\necho err1 >&2\nwhile [ ! -e go ]; do sleep 0.1; done\necho out2\nexit 3\n",
+                workDir.toString(), null, null, Map.of("SLUICE_JOB_TOKEN", token, "SLUICE_SRUN_ATTACH", "1",
+                "PATH", "/usr/bin:/bin"), Resources.of(1, 1, null), 5);
+        send(new LaunchRequested(NODE, id, Instant.now(), TestSettings.NOBODY, spec,
+                List.of(new NodeAllocation(NODE, 1, List.of(0), 100, List.of())), 5, "sluice"));
+        log.await(dev.sluice.contracts.step.StepStarted.class, s -> s.jobId() == id, LIMIT);
+        String base = "http://localhost:" + RestAssured.port + "/api/v1/jobs/" + id + "/output";
+        var following = HTTP.sendAsync(HttpRequest.newBuilder(URI.create(base + "?stream=stdout&follow=true"))
+                .header("X-Sluice-Job-Token", token).build(), HttpResponse.BodyHandlers.ofString());
+        Files.createFile(workDir.resolve("go"));
+        HttpResponse<String> out = following.get(60, java.util.concurrent.TimeUnit.SECONDS);
+        assertThat(out.statusCode()).isEqualTo(200);
+        assertThat(out.body()).isEqualTo("out1\nout2\n");
+        assertThat(finished(id).exitCode()).isEqualTo(3);
+        assertThat(workDir.resolve("slurm-" + id + ".out")).as("kept in the job directory instead").doesNotExist();
+        given().header("X-Sluice-Job-Token", token).get(base + "?stream=stderr").then().statusCode(200)
+                .body(equalTo("err1\n"));
+        given().header("X-Sluice-Job-Token", "nope").get(base + "?stream=stderr").then().statusCode(403);
+    }
+
+    @Test
     void theMpiPluginsAreListed() {
         given().get("/api/v1/mpi").then().statusCode(200).body("name", hasItems("none", "pmi2", "pmix"));
     }

@@ -56,6 +56,10 @@ import java.util.stream.Stream;
 public final class JobSupervisor implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(JobSupervisor.class);
     public static final String BATCH_STEP = "batch";
+    /** In a job's environment: srun outside an allocation waits for this job and streams its output. */
+    public static final String ATTACH_ENV = "SLUICE_SRUN_ATTACH";
+    static final String ATTACHED_STDOUT = "stdout";
+    static final String ATTACHED_STDERR = "stderr";
 
     public enum LaunchOutcome { LAUNCHED, DUPLICATE, FAILED, NOT_MINE }
 
@@ -481,6 +485,22 @@ public final class JobSupervisor implements AutoCloseable {
                 launch.jobId(), name, user, node);
         Path err = spec.stderr() == null ? out
                 : OutputPaths.resolve(workDir, spec.stderr(), launch.jobId(), name, user, node);
+        if (spec.env() != null && "1".equals(spec.env().get(ATTACH_ENV))) {
+            // srun outside an allocation streams the batch script's output from here (docs/steps.md)
+            out = dir.file(ATTACHED_STDOUT);
+            err = dir.file(ATTACHED_STDERR);
+            try {
+                for (Path f : List.of(out, err)) {
+                    Files.createFile(f, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+                    if (owner != null && agentUid == 0) {
+                        Files.setAttribute(f, "unix:gid", owner.gid());
+                        Files.setAttribute(f, "unix:uid", owner.uid());
+                    }
+                }
+            } catch (IOException e) {
+                throw new LaunchFailure("cannot create the job's output in " + dir.path() + ": " + reason(e));
+            }
+        }
 
         NodeAllocation mine = launch.allocation() == null ? null
                 : launch.allocation().stream().filter(a -> node.equals(a.node())).findFirst().orElse(null);
@@ -545,6 +565,24 @@ public final class JobSupervisor implements AutoCloseable {
         return Optional.of(new JobContext(launch.get(), job.dir.path(), job.cgroup, job.member,
                 job.member ? Optional.empty() : job.dir.scriptPid(), groups, failure,
                 job.dir.read(JobDir.TOKEN).orElse(null), settings.cgroups().constrainsDevices()));
+    }
+
+    /**
+     * The batch script's output kept in the job directory for srun outside an allocation ({@code stream} is
+     * {@code stdout} or {@code stderr}); empty for other jobs and for jobs this node does not know.
+     */
+    public Optional<Path> attachedOutput(long jobId, String stream) {
+        if (!stream.equals(ATTACHED_STDOUT) && !stream.equals(ATTACHED_STDERR)) {
+            return Optional.empty();
+        }
+        Path f = jobsDir.resolve(Long.toString(jobId)).resolve(stream);
+        return Files.exists(f) ? Optional.of(f) : Optional.empty();
+    }
+
+    /** Whether the job's batch script (or share) still runs here. */
+    public boolean running(long jobId) {
+        RunningJob job = running.get(jobId);
+        return job != null && job.report == null;
     }
 
     /** Whether tasks may be started as another user (the agent is root). */

@@ -19,6 +19,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import org.jboss.logging.Logger;
 
+import java.io.IOException;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -47,6 +48,7 @@ public class StepRoutes {
     void routes(@Observes Router router) {
         router.post("/api/v1/jobs/:jobId/steps").handler(BodyHandler.create()).handler(this::launch);
         router.post("/api/v1/jobs/:jobId/steps/:stepId/signal").handler(this::signal);
+        router.get("/api/v1/jobs/:jobId/output").handler(this::output);
         router.post("/api/v1/internal/jobs/:jobId/steps/:stepId/part").handler(BodyHandler.create())
                 .handler(this::part);
     }
@@ -261,6 +263,65 @@ public class StepRoutes {
             });
             // headers now, so that the leading agent knows the share runs even before its first output
             stream.send(event("type", "running", "node", sup.node()));
+        });
+    }
+
+    /**
+     * The batch script's stdout or stderr of a job submitted by srun outside an allocation: what is there now, and
+     * with {@code follow=true} what is written until the job ended.
+     */
+    private void output(RoutingContext ctx) {
+        long jobId = id(ctx, "jobId");
+        JobSupervisor sup = steps.supervisor().orElse(null);
+        if (sup == null) {
+            error(ctx, 503, "the node agent is still starting");
+            return;
+        }
+        var token = sup.jobsToken(jobId);
+        if (token.isEmpty()) {
+            error(ctx, 404, "srun: error: job " + jobId + " does not run on this node");
+            return;
+        }
+        if (!JobToken.matches(token.get(), ctx.request().getHeader(TOKEN_HEADER))) {
+            error(ctx, 403, "srun: error: Access/permission denied for the output of job " + jobId);
+            return;
+        }
+        String stream = ctx.request().getParam("stream", "stdout");
+        var file = sup.attachedOutput(jobId, stream);
+        if (file.isEmpty()) {
+            error(ctx, 404, "job " + jobId + " keeps no " + stream + " here (it was not submitted by srun)");
+            return;
+        }
+        boolean follow = Boolean.parseBoolean(ctx.request().getParam("follow", "false"));
+        HttpServerResponse response = ctx.response();
+        response.setStatusCode(200).setChunked(true).putHeader("Content-Type", "application/octet-stream");
+        steps.workers().execute(() -> {
+            byte[] buf = new byte[65536];
+            try (var in = java.nio.file.Files.newInputStream(file.get())) {
+                while (!response.closed()) {
+                    // read "running" before the bytes, so the last bytes written before the end are not missed
+                    boolean running = follow && sup.running(jobId);
+                    int n;
+                    boolean any = false;
+                    while ((n = in.read(buf)) > 0) {
+                        response.write(io.vertx.core.buffer.Buffer.buffer(java.util.Arrays.copyOf(buf, n)));
+                        any = true;
+                    }
+                    if (!running) {
+                        break;
+                    }
+                    if (!any) {
+                        Thread.sleep(100);
+                    }
+                }
+            } catch (IOException | RuntimeException e) {
+                LOG.debugf("Output of job %d: %s", jobId, e.toString());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            if (!response.ended() && !response.closed()) {
+                response.end();
+            }
         });
     }
 
