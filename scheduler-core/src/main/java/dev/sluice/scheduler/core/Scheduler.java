@@ -192,8 +192,8 @@ public final class Scheduler {
         }
 
         void put(String name, Node n) {
-            sorted.put(name, n);
             byName.put(name, n);
+            sorted.put(name, n);
         }
 
         void clear() {
@@ -1174,6 +1174,74 @@ public final class Scheduler {
 
     private Map<String, Set<String>> featuresByNode = Map.of();
 
+    /** The GPUs a job asks for in all: --gpus, or per task times tasks, or per node times its fewest nodes. */
+    static long gpusAsked(JobRequest r) {
+        if (r.gpusTotal() != null && r.gpusTotal() > 0) {
+            return r.gpusTotal();
+        }
+        if (r.gpusPerTask() != null && r.gpusPerTask() > 0) {
+            return (long) r.gpusPerTask() * r.effectiveTasks();
+        }
+        return (long) r.effectiveGpusPerNode() * r.effectiveNodesMin();
+    }
+
+    /**
+     * The job's billing TRES as Slurm computes it from its partition's {@code TRESBillingWeights}
+     * ({@code CPU=1.0,Mem=0.25G,GRES/gpu=2.0}; Mem per GB with the G suffix, else per MB): the weighted sum of
+     * what it holds (or asks for, while pending); without weights, its CPU count.
+     */
+    public double billing(Job job) {
+        PartitionDef p = partition(job.partition()).orElse(null);
+        long cpus = 0;
+        long memMb = 0;
+        long gpus = 0;
+        if (!job.allocation().isEmpty()) {
+            for (NodeShare sh : job.allocation()) {
+                cpus += sh.cpuIds().size();
+                memMb += sh.memMb();
+                gpus += sh.gpuIds().size();
+            }
+        } else {
+            JobRequest r = job.request();
+            cpus = (long) r.effectiveTasks() * r.effectiveCpusPerTask();
+            memMb = r.memPerNodeMb() != null ? r.memPerNodeMb() * r.effectiveNodesMin()
+                    : r.memPerCpuMb() != null ? r.memPerCpuMb() * cpus : 0;
+            gpus = gpusAsked(r);
+        }
+        String weights = p == null ? null : p.param("TRESBillingWeights").orElse(null);
+        if (weights == null || weights.isBlank()) {
+            return cpus;
+        }
+        double billing = 0;
+        for (String kv : weights.replace("\"", "").split(",")) {
+            String[] f = kv.trim().split("=");
+            if (f.length != 2) {
+                continue;
+            }
+            String tres = f[0].trim().toLowerCase(java.util.Locale.ROOT);
+            String w = f[1].trim();
+            double perUnit = 1;
+            char unit = Character.toUpperCase(w.charAt(w.length() - 1));
+            if (Character.isLetter(unit)) {
+                w = w.substring(0, w.length() - 1);
+                perUnit = switch (unit) {
+                    case 'K' -> 1.0 / 1024;
+                    case 'G' -> 1024;
+                    case 'T' -> 1024 * 1024;
+                    default -> 1;
+                };
+            }
+            double weight = Double.parseDouble(w);
+            billing += switch (tres) {
+                case "cpu" -> weight * cpus;
+                case "mem" -> weight * memMb / perUnit;
+                case "gres/gpu" -> weight * gpus;
+                default -> 0;
+            };
+        }
+        return billing;
+    }
+
     /** A node's Features= (and AvailableFeatures=) from its NodeName line. */
     private Set<String> features(String node) {
         return featuresByNode.getOrDefault(node, Set.of());
@@ -1342,12 +1410,60 @@ public final class Scheduler {
                     return Optional.of(Reason.JOB_ARRAY_TASK_LIMIT);
                 }
             }
+            if (p.params().containsKey("grptres")) {
+                Reason g = partitionGrpTres(job, p);
+                if (g != null) {
+                    return Optional.of(g);
+                }
+            }
             return limitsActive ? limits().blocked(job, effectiveTimeLimit(job, p)) : Optional.empty();
+        }
+
+        /** CPUs and GPUs in use per partition (jobs started in this pass included), for partition GrpTRES. */
+        private Map<String, long[]> partitionUse;
+
+        /**
+         * Partition {@code GrpTRES=cpu=N,gres/gpu=M}: the partition's running jobs together stay within it. Slurm
+         * enforces this through the partition's QOS, so the reasons are QOSGrpCpuLimit and QOSGrpGRES.
+         */
+        private Reason partitionGrpTres(Job job, PartitionDef p) {
+            if (partitionUse == null) {
+                partitionUse = new HashMap<>();
+                for (Job j : jobs.values()) {
+                    if (j.state() == JobState.RUNNING) {
+                        long[] u = partitionUse.computeIfAbsent(j.partition(), k -> new long[2]);
+                        for (NodeShare sh : j.allocation()) {
+                            u[0] += sh.cpuIds().size();
+                            u[1] += sh.gpuIds().size();
+                        }
+                    }
+                }
+            }
+            long[] used = partitionUse.getOrDefault(p.name(), new long[2]);
+            JobRequest r = job.request();
+            long cpus = (long) r.effectiveTasks() * r.effectiveCpusPerTask();
+            long gpus = gpusAsked(r);
+            for (String kv : p.param("GrpTRES").orElse("").split(",")) {
+                String[] f = kv.trim().split("=");
+                if (f.length != 2) {
+                    continue;
+                }
+                long limit = Long.parseLong(f[1].trim());
+                String tres = f[0].trim().toLowerCase(java.util.Locale.ROOT);
+                if (tres.equals("cpu") && used[0] + cpus > limit) {
+                    return Reason.QOS_GRP_CPU_LIMIT;
+                }
+                if ((tres.equals("gres/gpu") || tres.startsWith("gres/gpu:")) && gpus > 0 && used[1] + gpus > limit) {
+                    return Reason.QOS_GRP_GRES;
+                }
+            }
+            return null;
         }
 
         private final Map<String, Optional<Integer>> maxNodes = new HashMap<>();
         /** For -p a,b: the partitions a job may run in this pass, and the one it fit in. */
         private final Map<Long, List<String>> usableParts = new HashMap<>();
+        private final Map<String, Optional<Long>> defMems = new HashMap<>();
         private String lastPartitionName;
         private PartitionDef lastPartition;
         private Integer lastMaxNodes;
@@ -1704,9 +1820,10 @@ public final class Scheduler {
             if (at != null && at == on.releases) {
                 return Optional.empty();
             }
+            Long defMem = defMems.computeIfAbsent(p.name(), k -> Optional.ofNullable(defMemPerCpu(p))).orElse(null);
             Optional<List<NodeShare>> fit = r.nodeList() == null
-                    ? Placer.place(r, on, candidates(job), defMemPerCpu(p))
-                    : Placer.place(r, on, candidates(job), required(job), defMemPerCpu(p));
+                    ? Placer.place(r, on, candidates(job), defMem)
+                    : Placer.place(r, on, candidates(job), required(job), defMem);
             if (fit.isEmpty()) {
                 failed.put(shape, on.releases);
             }
@@ -1816,6 +1933,13 @@ public final class Scheduler {
                 limits.running(running, now);
             }
             started.add(running);
+            if (partitionUse != null) {
+                long[] u = partitionUse.computeIfAbsent(running.partition(), k -> new long[2]);
+                for (NodeShare sh : running.allocation()) {
+                    u[0] += sh.cpuIds().size();
+                    u[1] += sh.gpuIds().size();
+                }
+            }
             if (singletons != null && running.request().name() != null) {
                 long[] e = singletons.get(running.user() + "\u0000" + running.request().name());
                 if (e != null) {
