@@ -609,6 +609,13 @@ int main(int argc, char **argv) {
     job_id = atol(job);
     token = getenv("SLUICE_JOB_TOKEN");
     parse(argc, argv);
+    /* srun's input environment: the job's SLURM_NTASKS is the default -n when nothing else shapes the step. */
+    const char *env_n = getenv("SLURM_NTASKS");
+    if (opt.ntasks < 0 && opt.nodes_min < 0 && opt.per_node < 0 && env_n && *env_n) {
+        char *end;
+        long n = strtol(env_n, &end, 10);
+        if (!*end && n > 0 && n < 10000000) opt.ntasks = n;
+    }
 
     const char *a = strstr(agent, "://") ? strstr(agent, "://") + 3 : agent;
     const char *colon = strrchr(a, ':');

@@ -36,6 +36,7 @@ public final class Srun {
                 ctx.out().println("slurm 22.05.8 (Sluice srun)");
                 return 0;
             }
+            o = withAllocationDefaults(o, ctx.env());
             spec = StepSpec.of(o, ctx.cwd());
         } catch (SbatchOptionException e) {
             String m = e.getMessage();
@@ -74,6 +75,22 @@ public final class Srun {
         }
         AgentClient client = new AgentClient(AgentClient.address(agent), ctx.env().get("SLUICE_JOB_TOKEN"));
         return new StepClient(ctx, client, id, spec, o.has("unbuffered")).run(signalInstaller);
+    }
+
+    /**
+     * srun's input environment inside an allocation: {@code SLURM_NTASKS} (the job's {@code --ntasks}) is the
+     * default {@code -n}, so a batch script's plain {@code srun} runs the job's tasks. It applies only when the command
+     * line shapes the step in no other way (-n, -N, --ntasks-per-node), where Slurm would have to reconcile them.
+     */
+    static SrunOptions withAllocationDefaults(SrunOptions o, java.util.Map<String, String> env) {
+        String n = env.get("SLURM_NTASKS");
+        if (env.get("SLURM_JOB_ID") == null || n == null || !n.strip().matches("[1-9][0-9]{0,6}")
+                || o.has("ntasks") || o.has("nodes") || o.has("ntasks-per-node")) {
+            return o;
+        }
+        java.util.Map<String, String> values = new java.util.LinkedHashMap<>(o.values());
+        values.put("ntasks", n.strip());
+        return new SrunOptions(values, o.command());
     }
 
     /** srun --mpi=list in Slurm 22.05's words; the agent's own list inside an allocation. */

@@ -144,6 +144,20 @@ class NativeSrunTest {
     }
 
     @Test
+    void aPlainSrunInABatchScriptRunsTheJobsTaskCountFromSlurmNtasks() throws Exception {
+        stream(started(4), finished("COMPLETED", 0, 0, null));
+        ProcessBuilder pb = srun("hostname");
+        pb.environment().put("SLURM_NTASKS", "4");
+        assertThat(run(pb).rc()).isZero();
+        pb = srun("-N", "2", "hostname");
+        pb.environment().put("SLURM_NTASKS", "4");
+        run(pb);
+        List<FakeServer.Request> reqs = agent.requests("POST /api/v1/jobs/42/steps");
+        assertThat(Api.JSON.readTree(reqs.get(0).body()).path("ntasks").asInt()).isEqualTo(4);
+        assertThat(Api.JSON.readTree(reqs.get(1).body()).has("ntasks")).isFalse();
+    }
+
+    @Test
     void aStreamCutShortIsAnError() throws Exception {
         stream(started(1), out(0, "x\n"));
         Run r = run(srun("hostname"));

@@ -198,6 +198,17 @@ class SrunStepTest {
     }
 
     @Test
+    void aPlainSrunInABatchScriptRunsTheJobsTaskCountFromSlurmNtasks() throws Exception {
+        env.put("SLURM_NTASKS", "4");
+        stream(started(4), finished("COMPLETED", 0, 0, null));
+        agent.srun(env, Path.of("/tmp"), "hostname");
+        assertThat(stepRequest().path("ntasks").asInt()).isEqualTo(4);
+        agent.requests.clear();
+        agent.srun(env, Path.of("/tmp"), "-N", "2", "hostname");
+        assertThat(stepRequest().has("ntasks")).as("-N given: the step is shaped by the command line").isFalse();
+    }
+
+    @Test
     void theSeedsLongOptionsAndUnsetDefaultsAreLeftToTheAgent() throws Exception {
         stream(started(32), finished("COMPLETED", 0, 0, null));
         agent.srun(env, Path.of("/tmp"), "--nodes=4", "--ntasks-per-node=8", "--mpi=pmix", "./mpi_program");
