@@ -65,9 +65,11 @@ public final class Simulation {
             return String.format(java.util.Locale.ROOT,
                     "{\"policy\":\"%s\",\"jobs\":%d,\"skipped\":%d,\"mean_wait_s\":%.1f,"
                             + "\"mean_bounded_slowdown\":%.2f,\"utilisation\":%.4f,\"makespan_s\":%d,"
-                            + "\"starts_per_wall_s\":%.0f,\"wall_s\":%.3f,\"cpu_s\":%.3f}",
+                            + "\"starts_per_wall_s\":%.0f,\"starts_per_cpu_s\":%.0f,\"wall_s\":%.3f,"
+                            + "\"cpu_s\":%.3f}",
                     policy, jobs, skipped, meanWaitSeconds, meanBoundedSlowdown, utilisation, makespanSeconds,
-                    startsPerWallSecond, wallSeconds, cpuSeconds);
+                    startsPerWallSecond, cpuSeconds == 0 ? 0 : jobs / cpuSeconds, wallSeconds,
+                    cpuSeconds);
         }
     }
 

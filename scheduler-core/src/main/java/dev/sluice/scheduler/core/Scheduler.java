@@ -78,6 +78,9 @@ public final class Scheduler {
 
         private Slot[] slots = new Slot[64];
         private int size;
+        /** The latest job appended in order; later arrivals before it wait in {@link #unsorted}. */
+        private Job lastKey;
+        private final List<Slot> unsorted = new ArrayList<>();
         private int live;
         private final Map<Long, Slot> byId = new HashMap<>();
 
@@ -101,30 +104,14 @@ public final class Scheduler {
             if (size == slots.length) {
                 slots = java.util.Arrays.copyOf(slots, size * 2);
             }
-            int last = size - 1;
-            while (last >= 0 && slots[last].job == null) {
-                last--;
-            }
-            if (last >= 0 && fifo(slots[last].job, j) > 0) {
-                // out of order: its place among the live slots
-                compact();
-                int lo = 0;
-                int hi = size;
-                while (lo < hi) {
-                    int mid = (lo + hi) >>> 1;
-                    if (fifo(slots[mid].job, j) < 0) {
-                        lo = mid + 1;
-                    } else {
-                        hi = mid;
-                    }
-                }
-                if (size == slots.length) {
-                    slots = java.util.Arrays.copyOf(slots, size * 2);
-                }
-                System.arraycopy(slots, lo, slots, lo + 1, size - lo);
-                slots[lo] = s;
-                size++;
+            if (lastKey != null && fifo(lastKey, j) > 0) {
+                // out of order: merged in at the next snapshot, so a burst of them costs one sort
+                unsorted.add(s);
                 return;
+            }
+            lastKey = j;
+            if (size == slots.length) {
+                slots = java.util.Arrays.copyOf(slots, size * 2);
             }
             slots[size++] = s;
         }
@@ -139,9 +126,37 @@ public final class Scheduler {
 
         void clear() {
             java.util.Arrays.fill(slots, 0, size, null);
+            unsorted.clear();
+            lastKey = null;
             size = 0;
             live = 0;
             byId.clear();
+        }
+
+        private void merge() {
+            compact();
+            List<Slot> extra = new ArrayList<>(unsorted.size());
+            for (Slot x : unsorted) {
+                if (x.job != null) {
+                    extra.add(x);
+                }
+            }
+            unsorted.clear();
+            extra.sort((x, y) -> fifo(x.job, y.job));
+            Slot[] out = new Slot[Math.max(64, (size + extra.size()) * 2)];
+            int a = 0;
+            int b = 0;
+            int w = 0;
+            while (a < size || b < extra.size()) {
+                if (b == extra.size() || a < size && fifo(slots[a].job, extra.get(b).job) <= 0) {
+                    out[w++] = slots[a++];
+                } else {
+                    out[w++] = extra.get(b++);
+                }
+            }
+            slots = out;
+            size = w;
+            lastKey = w == 0 ? null : slots[w - 1].job;
         }
 
         private void compact() {
@@ -156,6 +171,9 @@ public final class Scheduler {
         }
 
         List<Job> snapshot() {
+            if (!unsorted.isEmpty()) {
+                merge();
+            }
             if (live < size) {
                 compact();
             }
