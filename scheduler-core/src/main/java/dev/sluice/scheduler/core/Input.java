@@ -35,8 +35,9 @@ public sealed interface Input {
     /**
      * scontrol requeue ({@code hold} false) / requeuehold (true): a running job ends its processes (Signal
      * REQUEUED), goes RUNNING -> REQUEUED -> PENDING keeping its id, and is eligible again after Slurm's requeue
-     * delay (reason {@code BeginTime} until then), or held ({@code JobHeldUser}... as Slurm: {@code JobHeldAdmin}
-     * for requeuehold). Pending or unknown jobs: ignored.
+     * delay (reason {@code BeginTime} until then), or held ({@code JobHeldAdmin}) for requeuehold. Refused with
+     * {@link Decision.Rejected} in Slurm's words for a pending job ({@code Job is pending execution}), a
+     * {@code --no-requeue} job ({@code Requested operation is presently disabled}) or an unknown one.
      */
     record Requeue(long jobId, boolean hold) implements Input {
     }
