@@ -36,6 +36,14 @@ public final class Srun {
                 ctx.out().println("slurm 22.05.8 (Sluice srun)");
                 return 0;
             }
+            for (String io : List.of("output", "error", "input")) {
+                if (o.has(io)) {
+                    // Better said than ignored: srun's per-task file patterns are not in the step contract yet.
+                    ctx.err().println("srun: error: --" + io + " is not supported by Sluice's srun yet: redirect"
+                            + " the command's streams instead (srun sh -c 'cmd > out.$SLURM_PROCID')");
+                    return 1;
+                }
+            }
             o = withAllocationDefaults(o, ctx.env());
             spec = StepSpec.of(o, ctx.cwd());
         } catch (SbatchOptionException e) {

@@ -235,6 +235,8 @@ class SrunStepTest {
                 .isEqualTo("srun: error: Invalid --distribution specification\n");
         assertThat(agent.srun(env, Path.of("/tmp"), "-N", "4-2", "hostname").err())
                 .isEqualTo("srun: error: Invalid node count specification: 4-2\n");
+        assertThat(agent.srun(env, Path.of("/tmp"), "-o", "out.%t", "hostname").err())
+                .startsWith("srun: error: --output is not supported by Sluice's srun yet");
         FakeServer.Result none = agent.srun(env, Path.of("/tmp"), "-n", "2");
         assertThat(none.rc()).isEqualTo(1);
         assertThat(none.err()).isEqualTo("srun: fatal: No command given to execute.\n");
