@@ -57,7 +57,12 @@ public class HistoryConsumer {
 
     void onStart(@Observes StartupEvent ev) {
         TopicSetup.ensureTopics(bootstrapServers, (short) 1);
-        consumer = new KafkaConsumer<>(KafkaSettings.consumer(bootstrapServers, groupId, "sluice-accounting"));
+        var settings = new java.util.HashMap<>(KafkaSettings.consumer(bootstrapServers, groupId, "sluice-accounting"));
+        // Each poll is one database transaction, one pipelined batch per statement kind and one offset commit:
+        // larger polls spread those fixed costs over more events when a backlog builds up.
+        settings.put(org.apache.kafka.clients.consumer.ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5000);
+        settings.put(org.apache.kafka.clients.consumer.ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 8 * 1024 * 1024);
+        consumer = new KafkaConsumer<>(settings);
         running = true;
         thread = Thread.ofPlatform().name("accounting-history-consumer").start(this::loop);
     }
