@@ -62,9 +62,8 @@ public class AdminResource {
             return error(400, "Invalid node state specified");
         }
         if (state.equals("DOWN")) {
-            // The core has no DOWN input yet: a DOWN request drains (nothing new starts, running jobs finish)
-            // rather than being refused or silently ignored.
-            input = new Input.Drain(name, reason);
+            // its jobs end NODE_FAIL, or are requeued when they asked for --requeue
+            input = new Input.Down(name, reason);
         }
         return run(input, Map.of("message", "Node " + name + " state set to " + state));
     }

@@ -4,6 +4,8 @@ import dev.sluice.contracts.Event;
 import dev.sluice.contracts.job.JobCancelRequested;
 import dev.sluice.contracts.job.JobHoldRequested;
 import dev.sluice.contracts.job.JobReleaseRequested;
+import dev.sluice.contracts.job.JobRequeueRequested;
+import dev.sluice.contracts.job.JobUpdateRequested;
 import dev.sluice.contracts.job.JobSubmitted;
 import dev.sluice.contracts.job.Resources;
 import dev.sluice.contracts.node.NodeHeartbeat;
@@ -29,6 +31,9 @@ final class Inputs {
             case JobCancelRequested c -> new Input.Cancel(c.jobId());
             case JobHoldRequested h -> new Input.Hold(h.jobId(), h.admin());
             case JobReleaseRequested r -> new Input.Release(r.jobId());
+            case JobRequeueRequested q -> new Input.Requeue(q.jobId(), q.hold());
+            case JobUpdateRequested u -> new Input.Update(u.jobId(), u.admin(), u.timeLimitMinutes(), u.partition(),
+                    u.nice(), u.priority());
             case NodeRegistered r -> new Input.NodeRegistered(r.node(), r.bootId(), cpuIds(r), r.realMemoryMb(),
                     r.runningJobs() == null ? List.of() : r.runningJobs());
             case NodeHeartbeat h -> new Input.Heartbeat(h.node());

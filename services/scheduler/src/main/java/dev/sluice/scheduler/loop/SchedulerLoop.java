@@ -397,6 +397,10 @@ public final class SchedulerLoop implements AutoCloseable {
     private boolean forgetEnded(List<Decision> decisions) {
         boolean changed = false;
         for (Decision d : decisions) {
+            if (d instanceof Decision.Rejected r) {
+                // scontrol update/requeue Slurm would refuse; submit checks the same rules before publishing
+                LOG.infof("Job %d: request refused: %s", r.jobId(), r.message());
+            }
             if (d instanceof Decision.JobForgotten f) {
                 submissions.remove(f.jobId());
                 changed |= ended.add(f.jobId());
