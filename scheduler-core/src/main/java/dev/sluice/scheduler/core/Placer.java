@@ -66,7 +66,8 @@ final class Placer {
             int maxCap = 0;
             for (int idx = 0; idx < order.length; idx++) {
                 int i = order[idx];
-                int cap = pool.freeCount[i] < cpusPerTask ? 0 : capacity(r, pool, i, cpusPerTask, memPerTask, gpus);
+                int cpt = cpusPerTask(pool, i, cpusPerTask);
+                int cap = pool.freeCount[i] < cpt ? 0 : capacity(r, pool, i, cpt, memPerTask, gpus);
                 if (cap > 0) {
                     usable[n] = i;
                     caps[n++] = cap;
@@ -218,7 +219,7 @@ final class Placer {
                     : perTaskGpus(r) > 0 ? perNode[j] * perTaskGpus(r) : gpus;
             List<Integer> gpuIds = want > 0 || r.wholeNodes() ? chooseGpus(pool, i, r.wholeNodes() ? null : r.gpuType(),
                     r.wholeNodes() ? pool.gpus[i].length : want) : List.of();
-            int cpus = r.wholeNodes() ? pool.freeCount[i] : perNode[j] * cpusPerTask;
+            int cpus = r.wholeNodes() ? pool.freeCount[i] : perNode[j] * cpusPerTask(pool, i, cpusPerTask);
             List<Integer> cpuIds = chooseCpus(pool, i, cpus, socketsOf(pool, i, gpuIds));
             long mem = r.memPerNodeMb() != null ? r.memPerNodeMb()
                     : memPerGpu(r) > 0 ? memPerGpu(r) * gpuIds.size() : memPerTask * perNode[j];
@@ -276,6 +277,28 @@ final class Placer {
         return out;
     }
 
+    private static List<Integer> chooseCores(ResourcePool pool, int i, int count, java.util.Set<Integer> near, int t) {
+        List<Integer> out = new ArrayList<>(count);
+        java.util.BitSet free = pool.freeCpus[i];
+        int[] socket = pool.cpuSocket[i];
+        int cores = pool.cpuIds[i].length / t;
+        for (int pass = 0; pass < 2 && out.size() < count; pass++) {
+            for (int k = 0; k < cores && out.size() < count; k++) {
+                int first = k * t;
+                boolean whole = free.nextClearBit(first) >= first + t;
+                boolean isNear = !near.isEmpty() && socket != null && near.contains(socket[first]);
+                // first pass: cores on the GPUs' sockets; second: the others
+                if (whole && (pass == 0 ? isNear : !isNear)) {
+                    for (int p = first; p < first + t; p++) {
+                        out.add(pool.cpuIds[i][p]);
+                    }
+                }
+            }
+        }
+        out.sort(null);
+        return out;
+    }
+
     private static java.util.Set<Integer> socketsOf(ResourcePool pool, int i, List<Integer> gpuIds) {
         java.util.Set<Integer> s = new java.util.HashSet<>();
         for (int g : gpuIds) {
@@ -286,8 +309,18 @@ final class Placer {
         return s;
     }
 
-    /** Lowest free CPU ids, those on the GPUs' sockets first. */
+    /** A task's CPUs on node i: whole cores when the node has several threads per core (-c 1 takes a core). */
+    static int cpusPerTask(ResourcePool pool, int i, int asked) {
+        int t = pool.threads[i];
+        return t <= 1 ? asked : (asked + t - 1) / t * t;
+    }
+
+    /** Lowest free CPU ids, those on the GPUs' sockets first; whole cores on a node with several threads each. */
     private static List<Integer> chooseCpus(ResourcePool pool, int i, int count, java.util.Set<Integer> near) {
+        int t = pool.threads[i];
+        if (t > 1) {
+            return chooseCores(pool, i, count, near, t);
+        }
         List<Integer> out = new ArrayList<>(count);
         java.util.BitSet free = pool.freeCpus[i];
         int[] socket = pool.cpuSocket[i];

@@ -33,6 +33,11 @@ public final class ResourcePool {
     private boolean[] own;
     /** Free CPUs over all nodes: a job asking for more cannot fit, whatever its nodes. */
     long freeCpuTotal;
+    /**
+     * ThreadsPerCore of each node: with more than one, CPUs are handed out in whole cores (positions
+     * {@code k*t .. k*t+t-1}, Slurm's numbering of a core's threads), as Slurm does.
+     */
+    int[] threads;
     final Map<String, Integer> index;
     /** How often resources were given back: a misfit remembered before is stale once this moves. */
     int releases;
@@ -62,6 +67,8 @@ public final class ResourcePool {
         }
         own = new boolean[n];
         Arrays.fill(own, true);
+        threads = new int[n];
+        Arrays.fill(threads, 1);
     }
 
     private ResourcePool(ResourcePool o) {
@@ -79,6 +86,7 @@ public final class ResourcePool {
         freeCount = o.freeCount.clone();
         freeMem = o.freeMem.clone();
         freeCpuTotal = o.freeCpuTotal;
+        threads = o.threads;
     }
 
     private void owned(int i) {

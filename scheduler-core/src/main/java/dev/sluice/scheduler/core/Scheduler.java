@@ -307,6 +307,16 @@ public final class Scheduler {
         }
         gresByNode = g;
         socketsByNode = sockets;
+        Map<String, Integer> threads = new HashMap<>();
+        for (ClusterConfig.NodeDef d : config.nodes()) {
+            int t = d.param("ThreadsPerCore").map(v -> Integer.parseInt(v.trim())).orElse(1);
+            if (t > 1) {
+                for (String name : Hostlist.expand(d.name())) {
+                    threads.put(name, t);
+                }
+            }
+        }
+        threadsByNode = threads;
         Map<String, Set<String>> f = new HashMap<>();
         for (ClusterConfig.NodeDef d : config.nodes()) {
             String v = d.param("Features").or(() -> d.param("AvailableFeatures")).orElse(null);
@@ -1191,6 +1201,7 @@ public final class Scheduler {
     }
 
     private Map<String, Set<String>> featuresByNode = Map.of();
+    private Map<String, Integer> threadsByNode = Map.of();
 
     /** The GPUs a job asks for in all: --gpus, or per task times tasks, or per node times its fewest nodes. */
     static long gpusAsked(JobRequest r) {
@@ -1794,6 +1805,9 @@ public final class Scheduler {
                     gpus.add(gresByNode.getOrDefault(n.name(), new ResourcePool.Gpu[0]));
                 }
                 ResourcePool built = new ResourcePool(names, cpus, sockets, mem, gpus);
+                for (int i = 0; i < names.size(); i++) {
+                    built.threads[i] = threadsByNode.getOrDefault(names.get(i), 1);
+                }
                 for (Job j : jobs.values()) {
                     if (j.state() == JobState.RUNNING) {
                         built.take(j.allocation());
