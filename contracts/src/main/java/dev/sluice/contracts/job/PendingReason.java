@@ -27,7 +27,10 @@ public enum PendingReason {
     REQ_NODE_NOT_AVAIL("ReqNodeNotAvail"),
     BAD_CONSTRAINTS("BadConstraints"),
     NODE_FAIL("launch failed requeued held"),
-    JOB_ARRAY_TASK_LIMIT("JobArrayTaskLimit");
+    JOB_ARRAY_TASK_LIMIT("JobArrayTaskLimit"),
+    DEPENDENCY_NEVER_SATISFIED("DependencyNeverSatisfied"),
+    /** A partition's GrpTRES cpu is used up: Slurm reports a partition QOS's limit this way. */
+    QOS_GRP_CPU_LIMIT("QOSGrpCpuLimit");
 
     private final String slurmName;
 
