@@ -16,6 +16,7 @@ import dev.sluice.contracts.job.JobStateChanged;
 import dev.sluice.contracts.job.JobSubmitted;
 import dev.sluice.contracts.job.JobUpdateRequested;
 import dev.sluice.contracts.node.LaunchRequested;
+import dev.sluice.contracts.node.NodeDrainRequested;
 import dev.sluice.contracts.node.NodeHeartbeat;
 import dev.sluice.contracts.node.NodeRegistered;
 import dev.sluice.contracts.node.SignalRequested;
@@ -55,6 +56,7 @@ public final class EventCatalog {
             entry(SignalRequested.class, Topics.NODE_COMMANDS),
             entry(NodeRegistered.class, Topics.NODE_EVENTS),
             entry(NodeHeartbeat.class, Topics.NODE_EVENTS),
+            entry(NodeDrainRequested.class, Topics.NODE_EVENTS),
             entry(StepStarted.class, Topics.STEP_EVENTS),
             entry(StepFinished.class, Topics.STEP_EVENTS),
             entry(UserUpserted.class, Topics.IDENTITY_EVENTS),

@@ -3,7 +3,7 @@ package dev.sluice.contracts.node;
 import dev.sluice.contracts.Event;
 
 /** What a node agent says about its node, on {@code sluice.node.events}, keyed by node name. */
-public sealed interface NodeEvent extends Event permits NodeRegistered, NodeHeartbeat {
+public sealed interface NodeEvent extends Event permits NodeRegistered, NodeHeartbeat, NodeDrainRequested {
     String node();
 
     @Override
