@@ -141,11 +141,29 @@ public final class Supervisor {
         }
         try {
             if (!Files.exists(layout.clusterConfig())) {
-                Files.writeString(layout.clusterConfig(), ClusterConfig.LOCAL_DEFAULT);
+                Files.writeString(layout.clusterConfig(), clusterConfig());
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /**
+     * The first start's sluice.conf. With fake GPUs each node gets a NodeName line with its Gres, since the
+     * scheduler places GPUs from NodeName lines (as slurmctld does from slurm.conf), not from what agents announce.
+     */
+    String clusterConfig() {
+        StringBuilder conf = new StringBuilder(ClusterConfig.LOCAL_DEFAULT);
+        if (options.gpus() != null) {
+            if (conf.length() > 0 && conf.charAt(conf.length() - 1) != '\n') {
+                conf.append('\n');
+            }
+            conf.append("# ./sluice up --gpus-per-node ").append(options.gpus()).append('\n');
+            for (int i = 1; i <= options.nodes(); i++) {
+                conf.append("NodeName=node%02d Gres=%s\n".formatted(i, options.gpus().gres()));
+            }
+        }
+        return conf.toString();
     }
 
     /** The command line of a service or node agent JVM. */

@@ -93,6 +93,8 @@ class UnitsTest {
             assertThat(new String(stat.getInputStream().readAllBytes()).strip())
                     .isEqualTo("character special file c3 " + Integer.toHexString(3 + i));
         }
+        assertThat(s.clusterConfig()).endsWith("NodeName=node01 Gres=gpu:3\nNodeName=node02 Gres=gpu:3\n")
+                .startsWith(dev.sluice.scheduler.core.config.ClusterConfig.LOCAL_DEFAULT);
         // A second start (up after down) makes them again rather than failing on the old ones.
         s.makeFakeGpus(node02);
         assertThat(files.getFirst()).exists();
