@@ -8,6 +8,7 @@ import dev.sluice.contracts.job.JobRequeueRequested;
 import dev.sluice.contracts.job.JobUpdateRequested;
 import dev.sluice.contracts.job.JobSubmitted;
 import dev.sluice.contracts.job.Resources;
+import dev.sluice.contracts.node.NodeDrainRequested;
 import dev.sluice.contracts.node.NodeHeartbeat;
 import dev.sluice.contracts.node.NodeRegistered;
 import dev.sluice.contracts.step.StepFinished;
@@ -37,6 +38,7 @@ final class Inputs {
             case NodeRegistered r -> new Input.NodeRegistered(r.node(), r.bootId(), cpuIds(r), r.realMemoryMb(),
                     r.runningJobs() == null ? List.of() : r.runningJobs());
             case NodeHeartbeat h -> new Input.Heartbeat(h.node());
+            case NodeDrainRequested d -> new Input.Drain(d.node(), d.reason());
             case StepFinished f -> new Input.StepFinished(f.jobId(), f.stepId(), state(f.state()), f.exitCode(),
                     f.signal(), f.detail());
             default -> null;
