@@ -91,4 +91,11 @@ public interface NodeConfig {
     /** The MPI plugin of a step that names none (Slurm's MpiDefault): none, pmi2 or pmix. */
     @WithDefault("none")
     String mpiDefault();
+
+    /** Slurm's HealthCheckProgram: run as root every health-check-interval; a non-zero exit drains the node. */
+    Optional<String> healthCheckProgram();
+
+    /** Slurm's HealthCheckInterval. */
+    @WithDefault("60s")
+    Duration healthCheckInterval();
 }

@@ -7,6 +7,7 @@ import dev.sluice.contracts.cloudevents.KafkaCloudEvents;
 import dev.sluice.contracts.kafka.KafkaSettings;
 import dev.sluice.contracts.kafka.TopicSetup;
 import dev.sluice.contracts.node.LaunchRequested;
+import dev.sluice.contracts.node.NodeDrainRequested;
 import dev.sluice.contracts.node.NodeHeartbeat;
 import dev.sluice.contracts.node.NodeRegistered;
 import dev.sluice.contracts.node.SignalRequested;
@@ -128,6 +129,7 @@ public class NodeAgent implements StepEventSink {
                 System.getenv(), launcher, cgroups, hardware.cpuIds(), config.pidsMax(), gpus, rlimits,
                 config.prolog().map(Path::of).orElse(null), config.epilog().map(Path::of).orElse(null)), this);
         supervisor.tokenKey(config.jobTokenKey().orElse(""));
+        supervisor.drainListener(this::publishDrain);
         if (virtual > 0) {
             supervisor.virtualCpus(realSlice);
             LOG.warnf("Node %s reports %d virtual CPUs on real CPUs %s (sluice.node.virtual-cpus: testing only)", name,
@@ -185,6 +187,8 @@ public class NodeAgent implements StepEventSink {
             return;
         }
         registered = true;
+        // a drain persisted before a restart: the scheduler may have started with an empty state since
+        supervisor.drainReason().ifPresent(this::publishDrain);
         LOG.infof("Node %s registered: cpus %s, %d MB, state dir %s, %d job(s) adopted", name, hardware.cpuIds(),
                 hardware.memoryMb(), stateDir, adopted.size());
         supervisor.start(config.monitorInterval());
@@ -192,6 +196,12 @@ public class NodeAgent implements StepEventSink {
         heartbeats = Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "sluice-heartbeat"));
         long every = config.heartbeatInterval().toMillis();
         heartbeats.scheduleAtFixedRate(this::heartbeat, every, every, TimeUnit.MILLISECONDS);
+        config.healthCheckProgram().filter(p -> !p.isBlank()).ifPresent(program -> {
+            long period = config.healthCheckInterval().toMillis();
+            // Slurm runs it once at startup too, before the node takes work
+            heartbeats.scheduleWithFixedDelay(() -> supervisor.healthCheck(Path.of(program)), 0, period,
+                    TimeUnit.MILLISECONDS);
+        });
 
         consumer = new KafkaConsumer<>(KafkaSettings.consumer(bootstrapServers, "sluice-node-" + name,
                 "sluice-node-" + name));
@@ -306,7 +316,16 @@ public class NodeAgent implements StepEventSink {
         }
     }
 
+    /** Asks the scheduler to drain this node; keyed by node, so it stays in order with the node's heartbeats. */
+    private void publishDrain(String reason) {
+        if (producer == null) {
+            return;
+        }
+        send(new NodeDrainRequested(name, reason, Instant.now()), null);
+    }
+
     private void heartbeat() {
+        supervisor.resumeIfCleared();
         try {
             send(new NodeHeartbeat(name, bootId, Instant.now(), supervisor.runningJobs(), load1()), null);
         } catch (RuntimeException e) {

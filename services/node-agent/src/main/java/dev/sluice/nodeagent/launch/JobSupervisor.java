@@ -149,6 +149,91 @@ public final class JobSupervisor implements AutoCloseable {
         // the job's user must reach its script (jobs/<id>/script) but list nothing on the way
         traversable(settings.stateDir());
         traversable(jobsDir);
+        // a drain outlives the agent: the node stays unfit after a restart until an admin resumes it
+        Path drainFile = settings.stateDir().resolve(DRAIN_FILE);
+        if (Files.exists(drainFile)) {
+            String reason = Files.readString(drainFile).strip();
+            drainReason = reason.isEmpty() ? "drained before the agent restarted" : reason;
+        }
+    }
+
+    static final String DRAIN_FILE = "drain-reason";
+
+    /** Told each new drain reason, so the agent can ask the scheduler to drain the node. */
+    private volatile java.util.function.Consumer<String> drainListener = r -> {
+    };
+
+    public void drainListener(java.util.function.Consumer<String> listener) {
+        this.drainListener = listener;
+    }
+
+    /** Takes no more jobs, persists why (a restart keeps it) and tells the listener. */
+    public void drain(String reason) {
+        drainReason = reason;
+        try {
+            Files.writeString(settings.stateDir().resolve(DRAIN_FILE), reason + "\n");
+        } catch (IOException e) {
+            LOG.warnf("Node %s: drain reason not persisted: %s", node, e.getMessage());
+        }
+        LOG.warnf("Node %s drained: %s", node, reason);
+        try {
+            drainListener.accept(reason);
+        } catch (RuntimeException e) {
+            LOG.warnf("Node %s: drain not published: %s", node, e.getMessage());
+        }
+    }
+
+    /**
+     * An admin's resume on the node: root removed the persisted reason (the agent has no authenticated admin API,
+     * and the scheduler's resume does not reach agents yet), so the node takes jobs again.
+     */
+    public void resumeIfCleared() {
+        if (drainReason != null && !Files.exists(settings.stateDir().resolve(DRAIN_FILE))) {
+            LOG.infof("Node %s: %s removed, taking jobs again", node, DRAIN_FILE);
+            drainReason = null;
+        }
+    }
+
+    /**
+     * Slurm's HealthCheckProgram: run as root with the agent's environment; a non-zero exit drains the node with
+     * the program's output as the reason (its first line, as Slurm's scripts write one). Returns the failure.
+     */
+    public Optional<String> healthCheck(Path program) {
+        ProcessBuilder pb = new ProcessBuilder(program.toString())
+                .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
+                .redirectErrorStream(true);
+        pb.environment().clear();
+        pb.environment().putAll(settings.baseEnv());
+        pb.environment().put("SLURMD_NODENAME", node);
+        Optional<String> failure;
+        try {
+            Process proc = pb.start();
+            byte[] out;
+            try (var in = proc.getInputStream()) {
+                // bounded: a program that writes forever must not fill the agent's heap
+                out = in.readNBytes(4096);
+            }
+            if (!proc.waitFor(5, TimeUnit.MINUTES)) {
+                proc.destroyForcibly();
+                failure = Optional.of("health check " + program + " timed out");
+            } else if (proc.exitValue() == 0) {
+                failure = Optional.empty();
+            } else {
+                String text = new String(out, java.nio.charset.StandardCharsets.UTF_8).strip();
+                String first = text.lines().filter(l -> !l.isBlank()).findFirst().orElse("").strip();
+                failure = Optional.of(first.isEmpty()
+                        ? "health check " + program + " exited with status " + proc.exitValue() : first);
+            }
+        } catch (IOException e) {
+            failure = Optional.of("health check " + program + " could not run: " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return Optional.empty();
+        }
+        if (failure.isPresent() && !failure.get().equals(drainReason)) {
+            drain(failure.get());
+        }
+        return failure;
     }
 
     public void agentAddress(String address) {
@@ -642,7 +727,7 @@ public final class JobSupervisor implements AutoCloseable {
         }
         Optional<String> failure = runAsRoot("prolog", settings.prolog(), jobEnvironment(launch, p), launch.jobId());
         if (failure.isPresent()) {
-            drainReason = failure.get();
+            drain(failure.get());
             throw new LaunchFailure(failure.get() + "; node " + node + " drained");
         }
     }
@@ -660,7 +745,7 @@ public final class JobSupervisor implements AutoCloseable {
                     l.clusterName() == null ? settings.clusterName() : l.clusterName(), workDir));
         });
         Optional<String> failure = runAsRoot("epilog", settings.epilog(), env, job.dir.jobId());
-        failure.ifPresent(f -> drainReason = f);
+        failure.ifPresent(this::drain);
         return failure;
     }
 

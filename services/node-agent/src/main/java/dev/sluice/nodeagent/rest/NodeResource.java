@@ -31,11 +31,22 @@ public class NodeResource {
     @Path("/mpi")
     public List<MpiPlugin> mpi() {
         String def = agent.mpiDefault();
+        var pmixMissing = dev.sluice.nodeagent.step.PmixLaunch.unavailable();
         return List.of(
                 new MpiPlugin("none", true, def.equals("none"), "no PMI: each task starts alone"),
                 new MpiPlugin("pmi2", true, def.equals("pmi2"), "simple PMI-1/PMI-2 wire server (MPICH)"),
-                new MpiPlugin("pmix", false, def.equals("pmix"),
-                        "PMIx (Open MPI): the pmix module's helper is not wired into the node agent yet"));
+                new MpiPlugin("pmix", pmixMissing.isEmpty(), def.equals("pmix"), pmixMissing
+                        .orElse("PMIx (Open MPI): a PMIx server per node of the step, in a helper process per step")));
+    }
+
+    public record DrainView(String node, String reason) {
+    }
+
+    /** Why the agent refuses jobs (failed prolog, epilog or health check), or a null reason. */
+    @GET
+    @Path("/node/drain")
+    public DrainView drain() {
+        return new DrainView(agent.nodeName(), agent.drainReason().orElse(null));
     }
 
     @GET

@@ -94,6 +94,56 @@ class PrologEpilogTest {
         assertThat(supervisor.drainReason()).isPresent();
     }
 
+    @Test
+    void aDrainIsToldToTheAgentAndSurvivesARestartUntilRootRemovesIt() throws IOException {
+        Path prolog = program("prolog", "#!/bin/sh\nexit 3\n");
+        JobSupervisor_Collected sink = new JobSupervisor_Collected();
+        start(prolog, null, sink);
+        List<String> told = new java.util.concurrent.CopyOnWriteArrayList<>();
+        supervisor.drainListener(told::add);
+        supervisor.launch(launch(205, "#!/bin/sh\ntrue\n"));
+        sink.await(205);
+        assertThat(told).containsExactly("prolog " + prolog + " exited with status 3 for job 205");
+
+        supervisor.close();
+        start(null, null, sink);
+        assertThat(supervisor.drainReason()).contains("prolog " + prolog + " exited with status 3 for job 205");
+        supervisor.resumeIfCleared();
+        assertThat(supervisor.drainReason()).isPresent();
+
+        Files.delete(stateDir.resolve(JobSupervisor.DRAIN_FILE));
+        supervisor.resumeIfCleared();
+        assertThat(supervisor.drainReason()).isEmpty();
+        supervisor.launch(launch(206, "#!/bin/sh\ntouch ran\n"));
+        assertThat(sink.await(206).state()).isEqualTo(JobState.COMPLETED);
+        assertThat(workDir.resolve("ran")).exists();
+    }
+
+    @Test
+    void failingHealthCheckDrainsTheNodeWithItsOutputAsTheReason() throws IOException {
+        JobSupervisor_Collected sink = new JobSupervisor_Collected();
+        start(null, null, sink);
+        List<String> told = new java.util.concurrent.CopyOnWriteArrayList<>();
+        supervisor.drainListener(told::add);
+        Path ok = program("healthy", "#!/bin/sh\n[ \"$(id -u)\" = 0 ] || exit 9\necho fine\n");
+        assertThat(supervisor.healthCheck(ok)).isEmpty();
+        assertThat(supervisor.drainReason()).isEmpty();
+
+        Path flag = workDir.resolve("disk-full");
+        Path check = program("check", "#!/bin/sh\nif [ -e " + flag + " ]; then echo \"/scratch is full\"; exit 1; fi\n");
+        assertThat(supervisor.healthCheck(check)).isEmpty();
+        Files.createFile(flag);
+        assertThat(supervisor.healthCheck(check)).contains("/scratch is full");
+        assertThat(supervisor.drainReason()).contains("/scratch is full");
+        // the same failure again is not a new drain
+        supervisor.healthCheck(check);
+        assertThat(told).containsExactly("/scratch is full");
+
+        supervisor.launch(launch(207, "#!/bin/sh\ntouch ran\n"));
+        assertThat(sink.await(207).detail()).isEqualTo("launch failed: node " + NODE + " is drained: /scratch is full");
+        assertThat(workDir.resolve("ran")).doesNotExist();
+    }
+
     private void start(Path prolog, Path epilog, JobSupervisor_Collected sink) throws IOException {
         JobSupervisor.Settings base = TestSettings.of(NODE, stateDir, CgroupDriver.of("auto", Path.of("/sys/fs/cgroup")),
                 Gpus.NONE, List.of());
