@@ -155,7 +155,8 @@ public final class Commands {
         }
         out.println();
         out.println("Sluice is up. It listens on loopback (127.0.0.1) only and has no authentication:");
-        out.println("do not expose these ports.");
+        out.println("do not expose these ports. " + OPEN_STACK);
+        out.println("  (the production stack: OIDC through Keycloak, Kafka with SASL and ACLs; docs/security.md)");
         out.println("  submit API      " + ep.getProperty("submit.url", "(not started)") + "/api/v1/jobs");
         out.println("  accounting API  " + ep.getProperty("accounting.url", "(not started)") + "/api/v1/sacct");
         out.println("  Kafka           " + ep.getProperty("kafka.bootstrap.servers", "(not started)"));
@@ -221,6 +222,9 @@ public final class Commands {
     }
 
     /** 0: running and every component ready; 1: running but something is not; 3: not running. */
+    /** The local stack never turns authentication on; it says so wherever it reports itself. */
+    static final String OPEN_STACK = "authentication: OFF (open REST APIs, Kafka without SASL or ACLs)";
+
     public int status() {
         Optional<ProcessHandle> sup = supervisor();
         StateFile state = StateFile.read(layout);
@@ -243,6 +247,7 @@ public final class Commands {
             out.println("(starting: no component is ready yet)");
             allGood = false;
         }
+        out.println("Access: " + OPEN_STACK);
         out.println("Logs: " + layout.logs());
         return allGood ? 0 : 1;
     }
