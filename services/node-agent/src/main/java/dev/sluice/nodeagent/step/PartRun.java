@@ -64,6 +64,9 @@ public final class PartRun {
     private FenceExchange fence;
     private volatile String cancelled;
     private volatile String abortDetail;
+    private volatile String pmixFirstBad;
+    private Path pmixWork;
+    private volatile String pmixAddress;
     private Runnable onEnd = () -> {
     };
 
@@ -75,6 +78,8 @@ public final class PartRun {
         volatile int exitCode;
         volatile int signal;
         volatile boolean exited;
+        /** --mpi=pmix: this process is the node's PMIx helper, running all of {@code spec.tasks()} */
+        boolean pmixHelper;
 
         TaskProc(TaskLayout.Task task) {
             this.task = task;
@@ -168,9 +173,42 @@ public final class PartRun {
                 LOG.debugf("Ignoring limit %s: %s", r, e.getMessage());
             }
         }
-        for (TaskLayout.Task t : spec.tasks()) {
+        boolean pmix = "pmix".equals(spec.mpi()) && !spec.tasks().isEmpty();
+        if (pmix) {
+            pmixWork = stepDir.resolve("pmix-node");
+            try {
+                Files.createDirectories(pmixWork);
+                if (owner != null && supervisor.runsAsRoot()) {
+                    Files.setAttribute(pmixWork, "unix:gid", owner.gid());
+                    Files.setAttribute(pmixWork, "unix:uid", owner.uid());
+                }
+            } catch (IOException e) {
+                throw StepRejected.unable(jobId, "node " + node + ": cannot create " + pmixWork + ": " + e.getMessage());
+            }
+        }
+        for (TaskLayout.Task t : pmix ? spec.tasks().subList(0, 1) : spec.tasks()) {
             TaskProc proc = new TaskProc(t);
             Map<String, String> env = environment(t, nodeGpus);
+            List<String> argv = spec.argv();
+            if (pmix) {
+                // the helper sets each rank's own SLURM_PROCID/LOCALID; what is per-task here must not reach them
+                proc.pmixHelper = true;
+                for (String k : List.of("SLURM_PROCID", "SLURM_LOCALID", "RANK", "LOCAL_RANK", "SLURM_STEP_GPUS",
+                        "CUDA_VISIBLE_DEVICES", "GPU_DEVICE_ORDINAL")) {
+                    env.remove(k);
+                }
+                env.put("SLURM_MPI_TYPE", "pmix");
+                env.put(dev.sluice.pmix.HelperSpec.SECRET_ENV, spec.pmiSecret());
+                int uid = owner != null && supervisor.runsAsRoot() ? owner.uid() : PmixLaunch.selfId("uid");
+                int gid = owner != null && supervisor.runsAsRoot() ? owner.gid() : PmixLaunch.selfId("gid");
+                try {
+                    argv = PmixLaunch.command(PmixLaunch.stageClasspath(stepDir),
+                            PmixLaunch.spec(spec, uid, gid, pmixWork, spec.masterAddr()));
+                } catch (IOException | RuntimeException e) {
+                    throw StepRejected.unable(jobId, "node " + node + ": cannot prepare the PMIx helper: "
+                            + e.getMessage());
+                }
+            }
             if (mpiTmp) {
                 env.put("TMPDIR", tmp.toString());
                 env.put("OMPI_MCA_btl_vader_backing_directory", tmp.toString());
@@ -179,14 +217,16 @@ public final class PartRun {
                 env.putAll(pmi.environmentFor(t.rank()));
                 env.put("SLURM_MPI_TYPE", "pmi2");
             }
-            StepLaunch.Builder b = StepLaunch.builder(spec.argv())
+            StepLaunch.Builder b = StepLaunch.builder(argv)
                     .environment(env)
                     .workDir(Path.of(cwd))
                     .stdin(Path.of("/dev/null"))
                     .setsid(true)
                     .statusFile(stepDir.resolve("task-" + t.rank() + ".status"))
                     .pidFile(stepDir.resolve("task-" + t.rank() + ".pid"));
-            List<Integer> cpus = physicalCpus.apply(t.cpus());
+            // the helper's ranks inherit its CPU set: the union of this node's tasks' CPUs
+            List<Integer> cpus = physicalCpus.apply(pmix ? spec.tasks().stream().flatMap(x -> x.cpus().stream())
+                    .distinct().sorted().toList() : t.cpus());
             if (!cpus.isEmpty()) {
                 b.cpus(cpus);
             }
@@ -207,6 +247,9 @@ public final class PartRun {
             proc.pumps.add(pump(proc, proc.process.getInputStream(), false));
             proc.pumps.add(pump(proc, proc.process.getErrorStream(), true));
         }
+        if (pmix && spec.nodeIndex() == 0 && spec.stepNodes().size() > 1) {
+            pmixAddress = awaitPmixAddress(tasks.getFirst());
+        }
         try {
             supervisor.sink().started(new StepStarted(jobId, Integer.toString(spec.stepId()), node, Instant.now(),
                     tasks.isEmpty() ? 0 : tasks.getFirst().process.pid()));
@@ -222,6 +265,37 @@ public final class PartRun {
         if (tasks.isEmpty()) {
             finish();
         }
+    }
+
+    /** Node 0's helper writes its channel's {@code host:port} once listening; the other nodes need it. */
+    private String awaitPmixAddress(TaskProc helper) throws StepRejected {
+        Path file = pmixWork.resolve("channel.address");
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (System.nanoTime() < end) {
+            try {
+                String a = Files.readString(file).trim();
+                if (!a.isEmpty()) {
+                    return a;
+                }
+            } catch (IOException e) {
+                // not written yet
+            }
+            if (!helper.process.isAlive()) {
+                break;
+            }
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        throw StepRejected.unable(spec.jobId(), "node " + node + ": the PMIx helper did not open the step's channel");
+    }
+
+    /** --mpi=pmix on node 0: the address of its helper's channel ({@code host:port}), for the other nodes. */
+    public String pmixAddress() {
+        return pmixAddress;
     }
 
     private void startPmi(FenceExchange leaderFence) throws StepRejected {
@@ -340,10 +414,15 @@ public final class PartRun {
     private Thread pump(TaskProc proc, InputStream in, boolean stderr) {
         Thread t = new Thread(() -> {
             char[] buf = new char[8192];
+            StringBuilder line = new StringBuilder();
             try (Reader r = new InputStreamReader(in, StandardCharsets.UTF_8)) {
                 int n;
                 while ((n = r.read(buf)) > 0) {
-                    listener.output(proc.task.rank(), stderr, new String(buf, 0, n));
+                    String text = new String(buf, 0, n);
+                    if (proc.pmixHelper && stderr) {
+                        helperErrors(line, text);
+                    }
+                    listener.output(proc.task.rank(), stderr, text);
                 }
             } catch (IOException e) {
                 // the pipe closed under us: the task is gone
@@ -354,6 +433,42 @@ public final class PartRun {
         t.setDaemon(true);
         t.start();
         return t;
+    }
+
+    /** The helper reports an abort or a failed rank on its stderr: that ends the step FAILED, naming the rank. */
+    private void helperErrors(StringBuilder line, String text) {
+        for (char c : text.toCharArray()) {
+            if (c != '\n') {
+                if (line.length() < 4096) {
+                    line.append(c);
+                }
+                continue;
+            }
+            String detail = PmixLaunch.errorDetail(line.toString());
+            line.setLength(0);
+            if (detail != null) {
+                abort(detail);
+            }
+        }
+    }
+
+    /** The helper's status file: one exit per local rank; without one (killed), every rank ends as the helper did. */
+    private void pmixExits(TaskProc proc) {
+        Map<Integer, int[]> status = PmixLaunch.readStatus(pmixWork.resolve("status"));
+        int exit = proc.exitCode;
+        int sig = proc.signal;
+        for (TaskLayout.Task t : spec.tasks()) {
+            int[] s = status.getOrDefault(t.rank(), new int[]{proc.exitCode, proc.signal});
+            exit = Math.max(exit, s[0]);
+            sig = Math.max(sig, s[1]);
+            if (pmixFirstBad == null && (s[0] != 0 || s[1] != 0)) {
+                pmixFirstBad = "task " + t.rank() + " on " + node + (s[1] != 0 ? " was killed by signal " + s[1]
+                        : " exited with exit code " + s[0]);
+            }
+            listener.exit(t.rank(), node, s[0], s[1]);
+        }
+        proc.exitCode = exit;
+        proc.signal = sig;
     }
 
     private void waitFor(TaskProc proc) {
@@ -373,7 +488,11 @@ public final class PartRun {
                 proc.signal = rc > 128 ? rc - 128 : 0;
             }
             proc.exited = true;
-            listener.exit(proc.task.rank(), node, proc.exitCode, proc.signal);
+            if (proc.pmixHelper) {
+                pmixExits(proc);
+            } else {
+                listener.exit(proc.task.rank(), node, proc.exitCode, proc.signal);
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (RuntimeException e) {
@@ -534,7 +653,7 @@ public final class PartRun {
             detail = "the job's memory limit was exceeded: " + oom + " process(es) killed by the OOM killer";
         } else if (firstBad != null) {
             state = JobState.FAILED;
-            detail = firstBad;
+            detail = pmixFirstBad != null ? pmixFirstBad : firstBad;
         } else {
             state = JobState.COMPLETED;
         }

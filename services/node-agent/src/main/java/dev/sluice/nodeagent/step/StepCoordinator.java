@@ -104,10 +104,19 @@ public final class StepCoordinator {
                     + " looking at all files");
         }
         if (mpi.equals("pmix")) {
-            throw new StepRejected(400, "srun: error: mpi/pmix is not available on this cluster yet: use --mpi=pmi2"
-                    + " (MPICH) or --mpi=none");
+            var why = PmixLaunch.unavailable();
+            if (why.isPresent()) {
+                throw new StepRejected(400, "srun: error: mpi/pmix is not available on node "
+                        + env.supervisor().node() + ": " + why.get());
+            }
         }
         TaskLayout layout = TaskLayout.plan(jobId, ctx.launch().allocation(), request);
+        if (mpi.equals("pmix") && layout.nodes().size() > 1
+                && !layout.nodes().getFirst().node().equals(env.supervisor().node())) {
+            // node 0's helper opens the step's channel, and only a local one's address is known before the others start
+            throw StepRejected.unable(jobId, "--mpi=pmix needs the job's first node (" + env.supervisor().node()
+                    + ") as the step's first node");
+        }
         List<String> limits = request.rlimits() != null ? ProcLimits.of(request.rlimits())
                 : ctx.scriptPid().map(ProcLimits::of).orElse(List.of());
         int stepId = nextStepId(ctx.dir());
@@ -181,6 +190,9 @@ public final class StepCoordinator {
                             () -> env.parts().remove(self[0]));
                     env.parts().add(self[0]);
                     parts.put(p.node(), self[0]);
+                    if (request.mpi().equals("pmix") && p.index() == 0) {
+                        leaderAddress = self[0].pmixAddress();
+                    }
                 } else {
                     parts.put(p.node(), env.remotes().start(p.node(), spec, token, listener));
                 }

@@ -355,6 +355,45 @@ class StepRunTest {
         endJob(id);
     }
 
+    @Test
+    void openMpiRanksOnTwoNodesWireUpThroughPmixAndAnAbortEndsTheStepNamingTheRank() throws Exception {
+        Path ring = compile("/usr/bin/mpicc.openmpi", "openmpi-bin libopenmpi-dev libpmix-dev");
+        assumeTrue(PmixLaunch.unavailable().isEmpty(), () -> "pmix unavailable: " + PmixLaunch.unavailable().get());
+        long id = waitingJob();
+        Collected s = run(id, request(List.of(ring.toString()), 4, 2, null, null, "pmix"));
+        assertThat(s.finished()).as(s.text("err")).containsEntry("state", "COMPLETED");
+        String out = s.text("out");
+        for (int rank = 0; rank < 4; rank++) {
+            assertThat(out).contains("rank " + rank + " size 4").contains("rank " + rank + " allreduce 6");
+        }
+        assertThat(out).contains("rank 0 token 1006");
+        assertThat(s.of("exit")).extracting(e -> e.get("task")).containsExactlyInAnyOrder(0, 1, 2, 3);
+        assertThat(s.of("exit")).allSatisfy(e -> assertThat(e).containsEntry("exitCode", 0));
+
+        Collected abort = run(id, request(List.of(ring.toString(), "abort"), 4, 2, null, null, "pmix"));
+        assertThat(abort.finished()).as(abort.text("err")).containsEntry("state", "FAILED");
+        assertThat((String) abort.finished().get("detail")).contains("task 1 on sa called MPI_Abort with exit code 7");
+        endJob(id);
+    }
+
+    @Test
+    void pmixRanksRunAsTheUserInTheStepsCgroupOnTheStepsCpus() throws Exception {
+        assumeTrue(Files.isExecutable(Path.of("/usr/bin/mpicc.openmpi")), "/usr/bin/mpicc.openmpi not found: install"
+                + " the Debian packages 'openmpi-bin libopenmpi-dev libpmix-dev' to run the real-MPI step tests");
+        assumeTrue(PmixLaunch.unavailable().isEmpty(), () -> "pmix unavailable: " + PmixLaunch.unavailable().get());
+        long id = waitingJob();
+        Collected s = run(id, request(sh("echo \"task $SLURM_PROCID uid $(id -u) pmix ${PMIX_RANK:-none} "
+                + "$(grep Cpus_allowed_list /proc/self/status | tr -d '\t') $(grep -c step_ /proc/self/cgroup)\""),
+                2, 1, null, null, "pmix"));
+        assertThat(s.finished()).as(s.text("err")).containsEntry("state", "COMPLETED");
+        String out = s.text("out");
+        for (int rank = 0; rank < 2; rank++) {
+            assertThat(out).containsPattern("task " + rank + " uid 65534 pmix " + rank
+                    + " Cpus_allowed_list:\\S+ [1-9]");
+        }
+        endJob(id);
+    }
+
     private Path compile(String mpicc, String packages) throws IOException, InterruptedException {
         assumeTrue(Files.isExecutable(Path.of(mpicc)), mpicc + " not found: install the Debian packages '" + packages
                 + "' to run the real-MPI step tests");
