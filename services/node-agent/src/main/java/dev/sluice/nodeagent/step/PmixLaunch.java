@@ -59,14 +59,35 @@ public final class PmixLaunch {
         for (Class<?> c : List.of(PmixStepHelper.class, StepLayout.class)) {
             try {
                 var src = c.getProtectionDomain().getCodeSource();
-                if (src != null) {
+                if (src != null && src.getLocation() != null && src.getLocation().getProtocol().equals("file")) {
                     cp.add(Path.of(src.getLocation().toURI()));
                 }
             } catch (URISyntaxException | RuntimeException e) {
-                return List.of();
+                // a class loader that hides where it read the class from: look for the jars below
             }
         }
-        return cp;
+        return cp.size() == 2 ? cp : jarsNextToTheApplication();
+    }
+
+    /** A packaged agent (Quarkus fast-jar) keeps its dependencies in {@code lib/main} next to quarkus-run.jar. */
+    private static List<Path> jarsNextToTheApplication() {
+        List<Path> found = new ArrayList<>();
+        for (String entry : System.getProperty("java.class.path", "").split(":")) {
+            Path p = Path.of(entry).toAbsolutePath();
+            Path lib = p.getParent() == null ? null : p.getParent().resolve("lib/main");
+            for (Path dir : lib == null ? List.of(p.getParent()) : List.of(p.getParent(), lib)) {
+                if (dir == null || !Files.isDirectory(dir)) {
+                    continue;
+                }
+                try (Stream<Path> files = Files.list(dir)) {
+                    files.filter(f -> f.getFileName().toString().matches(".*sluice-pmix?-[0-9].*\\.jar"))
+                            .filter(f -> !found.contains(f)).forEach(found::add);
+                } catch (IOException e) {
+                    // unreadable: not ours
+                }
+            }
+        }
+        return found.size() == 2 ? found : List.of();
     }
 
     /**

@@ -394,7 +394,7 @@ class StepRunTest {
         endJob(id);
     }
 
-    private Path compile(String mpicc, String packages) throws IOException, InterruptedException {
+    Path compile(String mpicc, String packages) throws IOException, InterruptedException {
         assumeTrue(Files.isExecutable(Path.of(mpicc)), mpicc + " not found: install the Debian packages '" + packages
                 + "' to run the real-MPI step tests");
         Path dir = Files.createTempDirectory(root, "mpi");
