@@ -1,6 +1,9 @@
 package dev.sluice.submit.web;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import dev.sluice.auth.Caller;
+import dev.sluice.auth.Callers;
+import dev.sluice.auth.Role;
 import dev.sluice.contracts.Event;
 import dev.sluice.contracts.job.JobHoldRequested;
 import dev.sluice.contracts.job.JobReleaseRequested;
@@ -32,7 +35,7 @@ import java.util.UUID;
  * scontrol's job operations: hold, release, requeue, update. Each checks what Slurm checks against the read model,
  * publishes one job command and answers 202; the scheduler applies it. {@code admin: true} marks an operator's
  * request (an admin hold only an operator may release; raising a time limit, a negative nice, a priority): until
- * authentication gives callers roles, the body says so.
+ * authentication is on, the body says so; with it on, the token's user and roles decide ({@link #verified}).
  */
 @Path("/api/v1/jobs/{id}")
 @Produces(MediaType.APPLICATION_JSON)
@@ -62,17 +65,39 @@ public class JobControlResource {
     private final JobStore store;
     private final EventPublisher publisher;
     private final ClusterConfig cluster;
+    private final Callers callers;
 
-    public JobControlResource(JobStore store, EventPublisher publisher, ClusterConfig cluster) {
+    public JobControlResource(JobStore store, EventPublisher publisher, ClusterConfig cluster, Callers callers) {
         this.store = store;
         this.publisher = publisher;
         this.cluster = cluster;
+        this.callers = callers;
+    }
+
+    /**
+     * With authentication on, the token decides: the user is the token's, and "admin" needs the operator role
+     * (claiming it without the role is refused). Off, the body's claims are believed, as on the open local stack.
+     */
+    private Control verified(Control c) {
+        Caller caller = callers.current();
+        if (!caller.authenticated()) {
+            return c;
+        }
+        if (c.isAdmin() && !caller.has(Role.OPERATOR)) {
+            throw new ApiException(403, DENIED);
+        }
+        return new Control(caller.name(), caller.has(Role.OPERATOR), c.hold());
+    }
+
+    private Update verified(Update u) {
+        Control c = verified(new Control(u.user(), u.admin(), null));
+        return new Update(c.user(), c.admin(), u.timeLimit(), u.partition(), u.nice(), u.priority());
     }
 
     @POST
     @Path("/hold")
     public Response hold(@PathParam("id") String id, Control body) {
-        Control c = body == null ? new Control(null, false, false) : body;
+        Control c = verified(body == null ? new Control(null, false, false) : body);
         JobView job = mayChange(id, c.user(), c.isAdmin());
         requirePending(job);
         return send(new JobHoldRequested(job.jobId(), who(c.user(), job), c.isAdmin(), Instant.now()),
@@ -82,7 +107,7 @@ public class JobControlResource {
     @POST
     @Path("/release")
     public Response release(@PathParam("id") String id, Control body) {
-        Control c = body == null ? new Control(null, false, false) : body;
+        Control c = verified(body == null ? new Control(null, false, false) : body);
         JobView job = mayChange(id, c.user(), c.isAdmin());
         requirePending(job);
         if ("JobHeldAdmin".equals(job.reason()) && !c.isAdmin()) {
@@ -95,7 +120,7 @@ public class JobControlResource {
     @POST
     @Path("/requeue")
     public Response requeue(@PathParam("id") String id, Control body) {
-        Control c = body == null ? new Control(null, false, false) : body;
+        Control c = verified(body == null ? new Control(null, false, false) : body);
         JobView job = mayChange(id, c.user(), c.isAdmin());
         JobState state = JobState.valueOf(job.state());
         if (JobStateMachine.isTerminal(state) || state == JobState.COMPLETING) {
@@ -113,6 +138,7 @@ public class JobControlResource {
         if (u == null || u.timeLimit() == null && u.partition() == null && u.nice() == null && u.priority() == null) {
             throw ApiException.badRequest("No changes specified");
         }
+        u = verified(u);
         JobView job = mayChange(id, u.user(), u.isAdmin());
         JobState state = JobState.valueOf(job.state());
         if (JobStateMachine.isTerminal(state) || state == JobState.COMPLETING) {
