@@ -7,6 +7,7 @@ import dev.sluice.contracts.cloudevents.CloudEvent;
 import dev.sluice.contracts.cloudevents.KafkaCloudEvents;
 import dev.sluice.contracts.job.JobSubmitted;
 import dev.sluice.contracts.kafka.KafkaSettings;
+import dev.sluice.contracts.kafka.NodeEventSignature;
 import dev.sluice.scheduler.core.ClusterView;
 import dev.sluice.scheduler.core.PriorityStrategy;
 import dev.sluice.scheduler.core.SchedulingStrategy;
@@ -329,8 +330,22 @@ public final class SchedulerLoop implements AutoCloseable {
         committed++;
     }
 
-    private static Optional<CloudEvent<Event>> event(ConsumerRecord<String, byte[]> r) {
+    /** sluice.node.signing-master-key: node and step events must then be signed by the node they are about. */
+    private final Optional<byte[]> masterKey = NodeEventSignature.configuredMasterKey();
+
+    private Optional<CloudEvent<Event>> event(ConsumerRecord<String, byte[]> r) {
         try {
+            if (masterKey.isPresent() && (r.topic().equals(Topics.NODE_EVENTS) || r.topic().equals(Topics.STEP_EVENTS))) {
+                // a forged or unsigned record is skipped like an unreadable one: its offset is committed
+                return switch (NodeEventSignature.verify(r, masterKey.get())) {
+                    case NodeEventSignature.Authentic a -> Optional.of(a.event());
+                    case NodeEventSignature.Rejected rej -> {
+                        LOG.warnf("Skipping rejected record %s-%d@%d: %s", r.topic(), r.partition(), r.offset(),
+                                rej.reason());
+                        yield Optional.empty();
+                    }
+                };
+            }
             return KafkaCloudEvents.fromRecord(r);
         } catch (RuntimeException e) {
             // One malformed record must not stop scheduling for everyone: skip it, its offset is committed.
