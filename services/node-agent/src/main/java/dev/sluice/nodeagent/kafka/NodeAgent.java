@@ -6,6 +6,7 @@ import dev.sluice.contracts.cloudevents.CloudEvent;
 import dev.sluice.contracts.cloudevents.KafkaCloudEvents;
 import dev.sluice.contracts.kafka.KafkaSettings;
 import dev.sluice.contracts.kafka.TopicSetup;
+import dev.sluice.contracts.kafka.NodeEventSignature;
 import dev.sluice.contracts.node.LaunchRequested;
 import dev.sluice.contracts.node.NodeDrainRequested;
 import dev.sluice.contracts.node.NodeHeartbeat;
@@ -33,6 +34,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
@@ -120,6 +122,8 @@ public class NodeAgent implements StepEventSink {
 
         TopicSetup.ensureTopics(bootstrapServers, (short) 1);
         producer = new KafkaProducer<>(KafkaSettings.producer(bootstrapServers, "sluice-node-" + name));
+        // loaded once at start, not per send; a malformed key stops the agent here rather than at its first event
+        nodeKey = NodeEventSignature.configuredNodeKey();
         gpus = Gpus.discover(config.gres(), config.gresFiles(), config.gresCores(), config.nvidiaSmi());
         cgroups = CgroupDriver.of(config.cgroupMode(), Path.of(config.cgroupRoot()));
         StepLauncher launcher = config.launcher().map(p -> new StepLauncher(Path.of(p))).orElseGet(StepLauncher::locate);
@@ -279,8 +283,8 @@ public class NodeAgent implements StepEventSink {
     public void started(StepStarted event) {
         // not awaited: the launch loop must not wait a broker round trip per job. The idempotent producer keeps
         // it ahead of the same job's StepFinished (same key, same partition), which is awaited.
-        var record = KafkaCloudEvents.toRecord(source, event, name + "/" + event.jobId() + "/" + event.stepId()
-                + "/started");
+        var record = signed(KafkaCloudEvents.toRecord(source, event, name + "/" + event.jobId() + "/"
+                + event.stepId() + "/started"));
         producer.send(record, (meta, error) -> {
             if (error != null) {
                 LOG.warnf("StepStarted of job %d not published: %s", event.jobId(), error.toString());
@@ -299,16 +303,24 @@ public class NodeAgent implements StepEventSink {
         // all sent, then all awaited: one broker round trip for a burst of ends instead of one per job
         List<java.util.concurrent.Future<?>> acks = new java.util.ArrayList<>();
         for (StepFinished e : events) {
-            acks.add(producer.send(KafkaCloudEvents.toRecord(source, e,
-                    name + "/" + e.jobId() + "/" + e.stepId() + "/finished")));
+            acks.add(producer.send(signed(KafkaCloudEvents.toRecord(source, e,
+                    name + "/" + e.jobId() + "/" + e.stepId() + "/finished"))));
         }
         for (var ack : acks) {
             ack.get(30, TimeUnit.SECONDS);
         }
     }
 
+    /** sluice.node.signing-key: the scheduler then accepts this node's events only with its signature. */
+    private volatile Optional<byte[]> nodeKey = Optional.empty();
+
+    private ProducerRecord<String, byte[]> signed(ProducerRecord<String, byte[]> record) {
+        return nodeKey.map(k -> NodeEventSignature.sign(record, name, k)).orElse(record);
+    }
+
     private void send(Event event, String id) {
-        var record = id == null ? KafkaCloudEvents.toRecord(source, event) : KafkaCloudEvents.toRecord(source, event, id);
+        var record = signed(id == null ? KafkaCloudEvents.toRecord(source, event)
+                : KafkaCloudEvents.toRecord(source, event, id));
         try {
             producer.send(record).get(30, TimeUnit.SECONDS);
         } catch (Exception e) {
