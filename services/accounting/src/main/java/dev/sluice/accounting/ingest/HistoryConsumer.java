@@ -54,6 +54,45 @@ public class HistoryConsumer {
     private volatile Thread thread;
     private volatile boolean running;
     private volatile boolean assigned;
+    private volatile boolean holding;
+    private final IngestStats stats = new IngestStats();
+
+    /**
+     * Where the consumer thread's time goes, summed since start: polling, decoding CloudEvents, the database
+     * transaction, jobcomp (query + acknowledged sends) and the offset commit. AccountingBench reports it.
+     */
+    public static final class IngestStats {
+        public final java.util.concurrent.atomic.LongAdder events = new java.util.concurrent.atomic.LongAdder();
+        public final java.util.concurrent.atomic.LongAdder batches = new java.util.concurrent.atomic.LongAdder();
+        public final java.util.concurrent.atomic.LongAdder pollNanos = new java.util.concurrent.atomic.LongAdder();
+        public final java.util.concurrent.atomic.LongAdder decodeNanos = new java.util.concurrent.atomic.LongAdder();
+        public final java.util.concurrent.atomic.LongAdder sqlNanos = new java.util.concurrent.atomic.LongAdder();
+        public final java.util.concurrent.atomic.LongAdder jobcompNanos = new java.util.concurrent.atomic.LongAdder();
+        public final java.util.concurrent.atomic.LongAdder commitNanos = new java.util.concurrent.atomic.LongAdder();
+        public volatile long threadId = -1;
+
+        public String describe() {
+            return String.format("%d events in %d polls; poll %.1f s, decode %.1f s, SQL transaction %.1f s, "
+                            + "jobcomp %.1f s, offset commit %.1f s", events.sum(), batches.sum(), pollNanos.sum() / 1e9,
+                    decodeNanos.sum() / 1e9, sqlNanos.sum() / 1e9, jobcompNanos.sum() / 1e9, commitNanos.sum() / 1e9);
+        }
+    }
+
+    public IngestStats stats() {
+        return stats;
+    }
+
+    /**
+     * Holds the consumer (its partitions paused, the group membership kept) until {@link #release()}: lets a
+     * benchmark put a backlog on the topics first and then time the consumer alone.
+     */
+    public void hold() {
+        holding = true;
+    }
+
+    public void release() {
+        holding = false;
+    }
 
     void onStart(@Observes StartupEvent ev) {
         TopicSetup.ensureTopics(bootstrapServers, (short) 1);
@@ -90,15 +129,27 @@ public class HistoryConsumer {
     private void loop() {
         try (KafkaConsumer<String, byte[]> c = consumer) {
             c.subscribe(TOPICS);
+            stats.threadId = Thread.currentThread().threadId();
             while (running) {
-                ConsumerRecords<String, byte[]> records = c.poll(Duration.ofMillis(500));
+                if (holding) {
+                    c.pause(c.assignment());
+                } else if (!c.paused().isEmpty()) {
+                    c.resume(c.paused());
+                }
+                long p0 = System.nanoTime();
+                ConsumerRecords<String, byte[]> records = c.poll(Duration.ofMillis(holding ? 100 : 500));
                 assigned = !c.assignment().isEmpty();
                 if (records.isEmpty()) {
                     continue;
                 }
+                stats.pollNanos.add(System.nanoTime() - p0);
                 try {
                     write(records);
+                    long c0 = System.nanoTime();
                     c.commitSync();
+                    stats.commitNanos.add(System.nanoTime() - c0);
+                    stats.events.add(records.count());
+                    stats.batches.increment();
                 } catch (WakeupException e) {
                     throw e;
                 } catch (RuntimeException e) {
@@ -121,15 +172,20 @@ public class HistoryConsumer {
     }
 
     private void write(ConsumerRecords<String, byte[]> records) {
+        long d0 = System.nanoTime();
         List<Event> events = new ArrayList<>(records.count());
         for (ConsumerRecord<String, byte[]> r : records) {
             decode(r).ifPresent(ce -> events.add(ce.data()));
         }
+        long s0 = System.nanoTime();
+        stats.decodeNanos.add(s0 - d0);
         if (events.isEmpty()) {
             return;
         }
         db.withTransaction(tx -> writer.applyAll(tx, events))
                 .await().atMost(Duration.ofSeconds(60));
+        long j0 = System.nanoTime();
+        stats.sqlNanos.add(j0 - s0);
         // After the history commit and before the offset commit: a job that just finished goes out on
         // sluice.jobcomp; a failure here rewinds the batch like a database failure, and the rewrite is harmless.
         java.util.Set<Long> jobs = new java.util.LinkedHashSet<>();
@@ -155,6 +211,7 @@ public class HistoryConsumer {
         } catch (Exception e) {
             throw new IllegalStateException("jobcomp: " + e, e);
         }
+        stats.jobcompNanos.add(System.nanoTime() - j0);
     }
 
     private static Optional<CloudEvent<Event>> decode(ConsumerRecord<String, byte[]> r) {
