@@ -9,8 +9,23 @@ public final class OutputPaths {
     private OutputPaths() {
     }
 
-    /** Replaces {@code %j} (job id), {@code %x} (job name), {@code %u} (user), {@code %N} (node), {@code %%}. */
+    /** Slurm's NO_VAL - 1, what {@code %a} prints for a job that is not an array task. */
+    static final String NO_ARRAY_TASK = "4294967294";
+
+    /** A batch script's file name: no array, step "batch" (so {@code %J} is the job id), task 0. */
     public static String expand(String pattern, long jobId, String jobName, String user, String node) {
+        return expand(pattern, jobId, jobName, user, node, null, null, null, 0);
+    }
+
+    /**
+     * Replaces {@code %j} (job id), {@code %J} (jobid.stepid, the job id alone for the batch script), {@code %A}
+     * (array job id, else the job id), {@code %a} (array task id), {@code %x} (job name), {@code %u} (user),
+     * {@code %N} (node), {@code %t} (task id), {@code %%}; as Slurm's fname.c does.
+     *
+     * @param stepId null for the batch script
+     */
+    public static String expand(String pattern, long jobId, String jobName, String user, String node,
+                                Long arrayJobId, Long arrayTaskId, Long stepId, int taskId) {
         StringBuilder out = new StringBuilder();
         for (int i = 0; i < pattern.length(); i++) {
             char c = pattern.charAt(i);
@@ -21,6 +36,10 @@ public final class OutputPaths {
             char k = pattern.charAt(++i);
             switch (k) {
                 case 'j' -> out.append(jobId);
+                case 'J' -> out.append(stepId == null ? String.valueOf(jobId) : jobId + "." + stepId);
+                case 'A' -> out.append(arrayJobId == null ? jobId : arrayJobId);
+                case 'a' -> out.append(arrayTaskId == null ? NO_ARRAY_TASK : String.valueOf(arrayTaskId));
+                case 't' -> out.append(taskId);
                 case 'x' -> out.append(jobName);
                 case 'u' -> out.append(user);
                 case 'N' -> out.append(node);
