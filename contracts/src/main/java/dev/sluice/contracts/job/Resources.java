@@ -13,12 +13,25 @@ import java.util.List;
  * @param cpusPerTask   {@code -c}
  * @param memPerNodeMb  {@code --mem}, in MiB
  * @param memPerCpuMb   {@code --mem-per-cpu}, in MiB
- * @param gres          {@code --gres} entries such as {@code gpu:h100:2}
+ * @param gres          {@code --gres} entries such as {@code gpu:h100:2} (and {@code --gpus-per-node} as one)
  * @param exclusive     {@code --exclusive}
+ * @param gpusTotal     {@code --gpus=[type:]N}: N GPUs across the whole job
+ * @param gpusPerTask   {@code --gpus-per-task=[type:]N}
+ * @param gpuType       the type in {@code --gpus} or {@code --gpus-per-task}; null takes any type
+ * @param memPerGpuMb   {@code --mem-per-gpu}, in MiB
  */
 public record Resources(Integer nodesMin, Integer nodesMax, Integer ntasks, Integer ntasksPerNode,
                         Integer cpusPerTask, Long memPerNodeMb, Long memPerCpuMb, List<String> gres,
-                        Boolean exclusive) {
+                        Boolean exclusive, Integer gpusTotal, Integer gpusPerTask, String gpuType,
+                        Long memPerGpuMb) {
+
+    /** The 9 components Resources had before the GPU options, which are then null. */
+    public Resources(Integer nodesMin, Integer nodesMax, Integer ntasks, Integer ntasksPerNode,
+                     Integer cpusPerTask, Long memPerNodeMb, Long memPerCpuMb, List<String> gres,
+                     Boolean exclusive) {
+        this(nodesMin, nodesMax, ntasks, ntasksPerNode, cpusPerTask, memPerNodeMb, memPerCpuMb, gres, exclusive,
+                null, null, null, null);
+    }
 
     public static Resources of(int ntasks, int cpusPerTask, Long memPerNodeMb) {
         return new Resources(null, null, ntasks, null, cpusPerTask, memPerNodeMb, null, List.of(), false);
