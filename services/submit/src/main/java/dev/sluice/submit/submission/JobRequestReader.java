@@ -10,7 +10,14 @@ import dev.sluice.contracts.job.Resources;
 import dev.sluice.scheduler.core.config.ClusterConfig;
 import dev.sluice.scheduler.core.config.SlurmTime;
 
+import dev.sluice.scheduler.core.ArraySpec;
+import dev.sluice.scheduler.core.Dependency;
+import dev.sluice.scheduler.core.config.Hostlist;
+
 import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.Locale;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -30,12 +37,14 @@ public final class JobRequestReader {
     }
 
     public static final String DEFAULT_OUTPUT = "slurm-%j.out";
+    public static final String DEFAULT_ARRAY_OUTPUT = "slurm-%A_%a.out";
 
     /** Options that become part of the job spec. */
     private static final Set<String> CARRIED = Set.of(
             "job-name", "partition", "account", "qos", "ntasks", "cpus-per-task", "nodes", "ntasks-per-node",
             "mem", "mem-per-cpu", "time", "output", "error", "chdir", "gres", "gpus", "gpus-per-node", "exclusive",
-            "wrap");
+            "wrap", "dependency", "begin", "array", "hold", "requeue", "no-requeue", "nodelist", "exclude",
+            "constraint", "gpus-per-task", "mem-per-gpu", "distribution", "open-mode");
 
     /**
      * Options that only change what the client does (print the id, wait, pass its environment) or are notes
@@ -43,12 +52,19 @@ public final class JobRequestReader {
      */
     private static final Set<String> CLIENT_SIDE = Set.of(
             "parsable", "quiet", "verbose", "wait", "export", "export-file", "get-user-env", "propagate",
-            "ignore-pbs", "comment", "mail-type", "mail-user", "open-mode", "requeue", "no-requeue");
+            "ignore-pbs", "comment", "mail-type", "mail-user");
 
     private final ClusterConfig cluster;
+    private final Clock clock;
 
     public JobRequestReader(ClusterConfig cluster) {
+        this(cluster, Clock.systemDefaultZone());
+    }
+
+    /** @param clock now and the time zone {@code --begin} is read in (the submit host's, as sbatch's is) */
+    public JobRequestReader(ClusterConfig cluster, Clock clock) {
         this.cluster = cluster;
+        this.clock = clock;
     }
 
     public Accepted read(SubmitRequest req) {
@@ -62,9 +78,8 @@ public final class JobRequestReader {
             throw new SbatchOptionException("Missing or relative workDir: the request must give an absolute working directory");
         }
 
-        if (req.scriptArgs() != null && !req.scriptArgs().isEmpty()) {
-            throw new SbatchOptionException("Script arguments are not supported by Sluice yet: " + req.scriptArgs());
-        }
+        List<String> scriptArgs = req.scriptArgs() == null ? List.of()
+                : req.scriptArgs().stream().map(a -> a == null ? "" : a).toList();
         List<String> args = req.args() == null ? List.of() : req.args().stream().filter(a -> a != null).toList();
         SbatchArgs split = SbatchOptions.splitCommandLine(args);
         if (split.scriptPath() != null) {
@@ -80,7 +95,7 @@ public final class JobRequestReader {
 
         String name = o.jobName();
         if (o.wrap() != null) {
-            if (!script.isEmpty()) {
+            if (!script.isEmpty() || !scriptArgs.isEmpty()) {
                 throw new SbatchOptionException("Script arguments not permitted with --wrap option");
             }
             script = "#!/bin/sh\n# This script was created by sbatch --wrap.\n\n" + o.wrap() + "\n";
@@ -108,10 +123,114 @@ public final class JobRequestReader {
             workDir = Path.of(req.workDir()).resolve(o.chdir()).normalize().toString();
         }
 
+        String array = array(o.array());
+        // Slurm's default output for an array task is slurm-%A_%a.out, so one task does not overwrite another.
+        String stdout = o.output() != null ? o.output() : array != null ? DEFAULT_ARRAY_OUTPUT : DEFAULT_OUTPUT;
         JobSpec spec = new JobSpec(name, partition, o.account(), o.qos(), script, workDir,
-                o.output() == null ? DEFAULT_OUTPUT : o.output(), o.error(),
-                req.env() == null ? Map.of() : Map.copyOf(req.env()), resources(o), timeLimit);
+                stdout, o.error(),
+                req.env() == null ? Map.of() : Map.copyOf(req.env()), resources(o), timeLimit,
+                dependency(o.dependency()), begin(o.begin()), o.hold() ? Boolean.TRUE : null, o.requeue(),
+                hostlist(o.nodelist()), hostlist(o.exclude()), constraint(o.constraint()),
+                distribution(o.get("distribution")), openMode(o.get("open-mode")), array,
+                scriptArgs.isEmpty() ? null : scriptArgs);
         return new Accepted(new Owner(req.user(), req.uid(), req.gid()), spec);
+    }
+
+    private static String dependency(String value) {
+        if (value == null) {
+            return null;
+        }
+        try {
+            Dependency.parse(value.strip());
+        } catch (IllegalArgumentException e) {
+            throw new SbatchOptionException("Batch job submission failed: " + Dependency.PROBLEM);
+        }
+        return value.strip();
+    }
+
+    private static String array(String value) {
+        if (value == null) {
+            return null;
+        }
+        try {
+            ArraySpec.parse(value.strip());
+        } catch (IllegalArgumentException e) {
+            throw new SbatchOptionException("Batch job submission failed: " + ArraySpec.INVALID);
+        }
+        return value.strip();
+    }
+
+    /** The number of tasks in an accepted job's {@code --array}, 1 for a job that is not an array. */
+    public static int arraySize(JobSpec spec) {
+        return spec.array() == null ? 1 : ArraySpec.parse(spec.array()).size();
+    }
+
+    private Instant begin(String value) {
+        if (value == null) {
+            return null;
+        }
+        try {
+            return BeginTime.parse(value, clock);
+        } catch (IllegalArgumentException e) {
+            throw new SbatchOptionException("Invalid --begin specification");
+        }
+    }
+
+    /** Hostlist syntax is checked here; whether the nodes exist is the scheduler's business (they may join later). */
+    private static String hostlist(String value) {
+        if (value == null || value.isBlank()) {
+            return null;
+        }
+        try {
+            if (Hostlist.expand(value.strip()).isEmpty()) {
+                throw new IllegalArgumentException("empty");
+            }
+        } catch (RuntimeException e) {
+            throw new SbatchOptionException("Batch job submission failed: Invalid node name specified");
+        }
+        return value.strip();
+    }
+
+    private static String constraint(String value) {
+        if (value == null || value.isBlank()) {
+            return null;
+        }
+        String v = value.strip();
+        for (String f : v.split("[&|,]", -1)) {
+            if (f.isBlank()) {
+                throw new SbatchOptionException("Batch job submission failed: Invalid feature specification");
+            }
+        }
+        return v;
+    }
+
+    private static final Set<String> DISTRIBUTIONS = Set.of("block", "cyclic", "plane", "arbitrary", "*");
+
+    private static String distribution(String value) {
+        if (value == null) {
+            return null;
+        }
+        String v = value.strip();
+        String first = v.split("[:,=]", 2)[0].toLowerCase(Locale.ROOT);
+        if (!DISTRIBUTIONS.contains(first)) {
+            throw new SbatchOptionException("Invalid --distribution specification");
+        }
+        return v;
+    }
+
+    private static String openMode(String value) {
+        if (value == null) {
+            return null;
+        }
+        String v = value.strip().toLowerCase(Locale.ROOT);
+        // sbatch takes any prefix of the word, as Slurm's opt code checks only the first letter
+        if (!v.isEmpty() && "append".startsWith(v)) {
+            return "append";
+        }
+        if (!v.isEmpty() && "truncate".startsWith(v)) {
+            return "truncate";
+        }
+        throw new SbatchOptionException("Invalid --open-mode argument: " + value + ".");
     }
 
     private static void rejectUnsupported(ParsedOptions o) {
@@ -166,11 +285,12 @@ public final class JobRequestReader {
         Integer perNode = o.ntasksPerNode() == null ? null
                 : SbatchOptions.positiveInt(o.ntasksPerNode(), "ntasks-per-node");
         Integer cpus = o.cpusPerTask() == null ? null : SbatchOptions.positiveInt(o.cpusPerTask(), "cpus-per-task");
-        if (o.mem() != null && o.memPerCpu() != null) {
+        if ((o.mem() != null ? 1 : 0) + (o.memPerCpu() != null ? 1 : 0) + (o.memPerGpu() != null ? 1 : 0) > 1) {
             throw new SbatchOptionException("--mem, --mem-per-cpu, and --mem-per-gpu are mutually exclusive.");
         }
         Long mem = o.mem() == null ? null : SbatchOptions.memoryMb(o.mem(), "mem");
         Long memPerCpu = o.memPerCpu() == null ? null : SbatchOptions.memoryMb(o.memPerCpu(), "mem-per-cpu");
+        Long memPerGpu = o.memPerGpu() == null ? null : SbatchOptions.memoryMb(o.memPerGpu(), "mem-per-gpu");
 
         List<String> gres = new ArrayList<>();
         if (o.gres() != null && !o.gres().isBlank() && !o.gres().equalsIgnoreCase("none")) {
@@ -180,15 +300,35 @@ public final class JobRequestReader {
         if (o.gpusPerNode() != null) {
             gres.add(gpuGres(o.gpusPerNode(), "gpus-per-node"));
         }
+        Integer gpusTotal = null;
+        Integer gpusPerTask = null;
+        String gpuType = null;
         if (o.gpus() != null) {
-            if (nodesMin != null && (nodesMin > 1 || (nodesMax != null && nodesMax > 1))) {
-                throw new SbatchOptionException("option '--gpus' with more than one node is not supported by Sluice "
-                        + "yet: use --gpus-per-node");
-            }
-            gres.add(gpuGres(o.gpus(), "gpus"));
+            gpusTotal = gpuCount(o.gpus(), "gpus");
+            gpuType = gpuType(o.gpus());
+        }
+        if (o.gpusPerTask() != null) {
+            gpusPerTask = gpuCount(o.gpusPerTask(), "gpus-per-task");
+            String t = gpuType(o.gpusPerTask());
+            gpuType = t != null ? t : gpuType;
         }
         return new Resources(nodesMin, nodesMax, ntasks, perNode, cpus, mem, memPerCpu, List.copyOf(gres),
-                o.exclusiveRequested());
+                o.exclusiveRequested(), gpusTotal, gpusPerTask, gpuType, memPerGpu);
+    }
+
+    private static int gpuCount(String value, String option) {
+        String v = value.strip();
+        int colon = v.lastIndexOf(':');
+        return SbatchOptions.positiveInt(colon < 0 ? v : v.substring(colon + 1), option);
+    }
+
+    /** {@code h100:8} -> h100, {@code gpu:h100:8} -> h100, {@code 8} -> null. */
+    private static String gpuType(String value) {
+        String[] p = value.strip().split(":");
+        if (p.length >= 3) {
+            return p[1];
+        }
+        return p.length == 2 && !p[0].equals("gpu") ? p[0] : null;
     }
 
     /** {@code 8} or {@code h100:8} as a gres entry {@code gpu:8} / {@code gpu:h100:8}. */

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import dev.sluice.contracts.cloudevents.Json;
+import dev.sluice.contracts.job.JobHoldRequested;
 import dev.sluice.contracts.job.JobSubmitted;
 import dev.sluice.scheduler.core.config.ClusterConfig;
 import dev.sluice.submit.events.EventPublisher;
@@ -29,6 +30,8 @@ public class SubmitService {
     private final EventPublisher publisher;
     @jakarta.inject.Inject
     dev.sluice.submit.access.SubmitAccess access;
+    @jakarta.inject.Inject
+    JobIds ids;
 
     public SubmitService(ClusterConfig cluster, JobStore store, EventPublisher publisher) {
         this.reader = new JobRequestReader(cluster);
@@ -58,13 +61,21 @@ public class SubmitService {
         }
     }
 
-    /** Returns the new job's id once its JobSubmitted is acknowledged by Kafka. */
+    /**
+     * Returns the new job's id once its JobSubmitted is acknowledged by Kafka; for an array, the array job id (the
+     * first of the block of ids its tasks run under), which is what sbatch prints.
+     */
     public long submit(SubmitRequest request) {
         JobRequestReader.Accepted job = access.admit(reader.read(request));
-        long jobId = store.nextJobId();
-        JobSubmitted event = new JobSubmitted(jobId, Instant.now().truncatedTo(ChronoUnit.MICROS), job.owner(),
-                job.spec());
+        int size = JobRequestReader.arraySize(job.spec());
+        long jobId = size == 1 && job.spec().array() == null ? store.nextJobId() : ids.reserve(size);
+        Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
+        JobSubmitted event = new JobSubmitted(jobId, now, job.owner(), job.spec());
         publisher.publish(event, "job-submitted-" + jobId);
+        if (Boolean.TRUE.equals(job.spec().hold())) {
+            // --hold: the owner's hold (JobHeldUser), keyed like the submission so it follows it on the partition.
+            publisher.publish(new JobHoldRequested(jobId, job.owner().user(), false, now), "job-hold-submit-" + jobId);
+        }
         try {
             store.recordSubmitted(event);
         } catch (RuntimeException e) {

@@ -92,8 +92,17 @@ class JobRequestReaderTest {
     }
 
     @Test
-    void gpusBecomeGres() {
-        assertThat(read("#!/bin/sh\n", "--gpus=h100:8").resources().gres()).containsExactly("gpu:h100:8");
+    void gpusPerNodeBecomesGresAndGpusCountsForTheWholeJob() {
+        assertThat(read("#!/bin/sh\n", "--gpus=h100:8 -N 2").resources()).satisfies(r -> {
+            assertThat(r.gres()).isEmpty();
+            assertThat(r.gpusTotal()).isEqualTo(8);
+            assertThat(r.gpuType()).isEqualTo("h100");
+        });
+        assertThat(read("#!/bin/sh\n", "-n 4 --gpus-per-task=1 --mem-per-gpu=10G").resources()).satisfies(r -> {
+            assertThat(r.gpusPerTask()).isEqualTo(1);
+            assertThat(r.gpuType()).isNull();
+            assertThat(r.memPerGpuMb()).isEqualTo(10240);
+        });
         assertThat(read("#!/bin/sh\n", "--gpus-per-node=4 --exclusive").resources())
                 .satisfies(r -> {
                     assertThat(r.gres()).containsExactly("gpu:4");
@@ -116,7 +125,18 @@ class JobRequestReaderTest {
             '#!/bin/sh\\n'           | --time=soon      | Invalid --time specification
             '#!/bin/sh\\n'           | --foo            | unrecognized option '--foo'
             '#!/bin/sh\\n'           | --time           | option '--time' requires an argument
-            '#!/bin/sh\\n'           | --hold           | option '--hold' is not supported by Sluice yet
+            '#!/bin/sh\\n'           | --licenses=x     | option '--licenses' is not supported by Sluice yet
+            '#!/bin/sh\\n'           | --dependency=afterok:abc | Batch job submission failed: Job dependency problem
+            '#!/bin/sh\\n'           | -d sometime:12   | Batch job submission failed: Job dependency problem
+            '#!/bin/sh\\n'           | --array=5-2      | Batch job submission failed: Invalid job array specification
+            '#!/bin/sh\\n'           | --array=0-2000   | Batch job submission failed: Invalid job array specification
+            '#!/bin/sh\\n'           | -a x             | Batch job submission failed: Invalid job array specification
+            '#!/bin/sh\\n'           | --begin=someday  | Invalid --begin specification
+            '#!/bin/sh\\n'           | --begin=2026-13-01 | Invalid --begin specification
+            '#!/bin/sh\\n'           | -w node[01-      | Batch job submission failed: Invalid node name specified
+            '#!/bin/sh\\n'           | -m diagonal      | Invalid --distribution specification
+            '#!/bin/sh\\n'           | --open-mode=zap  | Invalid --open-mode argument: zap.
+            '#!/bin/sh\\n'           | --mem=1G --mem-per-gpu=1G | --mem, --mem-per-cpu, and --mem-per-gpu are mutually exclusive.
             '#!/bin/sh\\n'           | job.sh           | Unexpected argument 'job.sh' in args: send the script's text in "script", not its path
             '#!/bin/sh\\n#SBATCH -n 0\\n' | ''           | Invalid numeric value "0" for --ntasks.
             '#!/bin/sh\\n#SBATCH --bogus\\n' | ''        | unrecognized option '--bogus'
@@ -129,11 +149,60 @@ class JobRequestReaderTest {
     }
 
     @Test
-    void refusesScriptArgumentsItCannotPassOn() {
-        SubmitRequest withArgs = new SubmitRequest("#!/bin/sh\n", "a.sh", null, List.of("x", "y"), "/w", null,
+    void scriptArgumentsAreCarriedButNotWithWrap() {
+        SubmitRequest withArgs = new SubmitRequest("#!/bin/sh\n", "a.sh", null, List.of("x", "y z"), "/w", null,
                 "alice", 1, 1, null, null, null, null, null, null, null, null, null, null, null, null, null, null);
-        assertThatThrownBy(() -> new JobRequestReader(CLUSTER).read(withArgs))
-                .hasMessage("Script arguments are not supported by Sluice yet: [x, y]");
+        assertThat(new JobRequestReader(CLUSTER).read(withArgs).spec().scriptArgs()).containsExactly("x", "y z");
+        assertThat(read("#!/bin/sh\n", "").scriptArgs()).isNull();
+        SubmitRequest wrapArgs = new SubmitRequest(null, null, List.of("--wrap=hostname"), List.of("x"), "/w", null,
+                "alice", 1, 1, null, null, null, null, null, null, null, null, null, null, null, null, null, null);
+        assertThatThrownBy(() -> new JobRequestReader(CLUSTER).read(wrapArgs))
+                .hasMessage("Script arguments not permitted with --wrap option");
+    }
+
+    @Test
+    void schedulingOptionsReachTheSpec() {
+        JobSpec s = read("#!/bin/sh\n#SBATCH --array=0-15:2%4\n#SBATCH -H\n",
+                "-d afterok:12:13?afterany:14 -w node[01-02] -x node03 -C a&b -p cpu,gpu --requeue"
+                        + " -m cyclic:block --open-mode=a");
+        assertThat(s.array()).isEqualTo("0-15:2%4");
+        assertThat(JobRequestReader.arraySize(s)).isEqualTo(8);
+        assertThat(s.stdout()).isEqualTo("slurm-%A_%a.out");
+        assertThat(s.hold()).isTrue();
+        assertThat(s.dependency()).isEqualTo("afterok:12:13?afterany:14");
+        assertThat(s.nodeList()).isEqualTo("node[01-02]");
+        assertThat(s.excludeNodes()).isEqualTo("node03");
+        assertThat(s.constraint()).isEqualTo("a&b");
+        assertThat(s.partition()).isEqualTo("cpu,gpu");
+        assertThat(s.requeue()).isTrue();
+        assertThat(s.distribution()).isEqualTo("cyclic:block");
+        assertThat(s.openMode()).isEqualTo("append");
+
+        JobSpec plain = read("#!/bin/sh\n#SBATCH --requeue\n", "--no-requeue");
+        assertThat(plain.requeue()).isFalse();
+        assertThat(plain.hold()).isNull();
+        assertThat(plain.array()).isNull();
+        assertThat(plain.dependency()).isNull();
+        assertThat(JobRequestReader.arraySize(plain)).isEqualTo(1);
+        assertThat(read("#!/bin/sh\n", "--array=1,3,5 -o out-%a.txt").stdout()).isEqualTo("out-%a.txt");
+    }
+
+    @Test
+    void beginIsReadInTheSubmitHostsTimeZone() {
+        java.time.ZoneId seoul = java.time.ZoneId.of("Asia/Seoul");
+        java.time.Clock clock = java.time.Clock.fixed(java.time.Instant.parse("2026-11-22T05:00:00Z"), seoul);
+        JobRequestReader reader = new JobRequestReader(CLUSTER, clock);
+        java.util.function.Function<String, java.time.Instant> begin =
+                v -> reader.read(request("#!/bin/sh\n", null, "--begin=" + v)).spec().beginTime();
+        // 05:00Z is 14:00 in Seoul
+        assertThat(begin.apply("now+1hour")).isEqualTo("2026-11-22T06:00:00Z");
+        assertThat(begin.apply("now+90")).isEqualTo("2026-11-22T05:01:30Z");
+        assertThat(begin.apply("16:00")).isEqualTo("2026-11-22T07:00:00Z");
+        assertThat(begin.apply("13:00")).isEqualTo("2026-11-23T04:00:00Z");
+        assertThat(begin.apply("2026-12-01T09:30")).isEqualTo("2026-12-01T00:30:00Z");
+        assertThat(begin.apply("2026-12-01")).isEqualTo("2026-11-30T15:00:00Z");
+        assertThat(begin.apply("tomorrow")).isEqualTo("2026-11-22T15:00:00Z");
+        assertThat(begin.apply("teatime")).isEqualTo("2026-11-22T07:00:00Z");
     }
 
     @Test
