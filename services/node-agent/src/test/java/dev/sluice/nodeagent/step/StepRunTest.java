@@ -394,6 +394,47 @@ class StepRunTest {
         endJob(id);
     }
 
+    /**
+     * Benchmark, not a test (-Dsluice.bench=true, README): agent-side {@code --mpi=pmix} launch of a 2-rank Open MPI
+     * ring on one node, request to {@code finished}, interleaved with {@code mpirun.openmpi -np 2} of the same program.
+     */
+    @Test
+    void pmixStepAgainstMpirun() throws Exception {
+        assumeTrue(Boolean.getBoolean("sluice.bench"), "benchmark: run with -Dsluice.bench=true");
+        Path ring = compile("/usr/bin/mpicc.openmpi", "openmpi-bin libopenmpi-dev libpmix-dev");
+        assumeTrue(PmixLaunch.unavailable().isEmpty(), "pmix unavailable");
+        int runs = Integer.getInteger("sluice.bench.runs", 5);
+        long id = waitingJob();
+        List<Long> step = new ArrayList<>();
+        List<Long> mpirun = new ArrayList<>();
+        for (int i = 0; i < runs + 1; i++) {
+            long t0 = System.nanoTime();
+            Collected s = run(id, new StepRequest(List.of(ring.toString()), Map.of("PATH", "/usr/bin:/bin"), null, 2,
+                    null, null, null, null, null, null, null, "pmix", null, "sa", null, null));
+            long t = System.nanoTime() - t0;
+            assertThat(s.finished()).as(s.text("err")).containsEntry("state", "COMPLETED");
+            t0 = System.nanoTime();
+            Process p = new ProcessBuilder("/usr/bin/mpirun.openmpi", "--allow-run-as-root", "--oversubscribe",
+                    "-np", "2", ring.toString()).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+            long m = System.nanoTime() - t0;
+            if (i >= 1) {
+                step.add(t);
+                mpirun.add(m);
+            }
+        }
+        endJob(id);
+        String load = Files.readString(Path.of("/proc/loadavg")).trim();
+        String report = "2-rank Open MPI ring, --mpi=pmix step request to finished (agent side, cold helper, "
+                + step.size() + " runs): median " + StepBench.median(step) + " ms, min " + StepBench.min(step)
+                + " ms\nmpirun.openmpi --oversubscribe -np 2 ring (" + mpirun.size() + " runs, interleaved): median "
+                + StepBench.median(mpirun) + " ms, min " + StepBench.min(mpirun) + " ms\nload average after: " + load
+                + "\n";
+        System.out.print(report);
+        Files.writeString(Path.of("target/pmix-step-bench.txt"), report);
+    }
+
     Path compile(String mpicc, String packages) throws IOException, InterruptedException {
         assumeTrue(Files.isExecutable(Path.of(mpicc)), mpicc + " not found: install the Debian packages '" + packages
                 + "' to run the real-MPI step tests");
