@@ -104,75 +104,147 @@ public class JobHistoryWriter {
     /** Applies one event inside the caller's transaction; events accounting does not record complete at once. */
     public Uni<Void> apply(SqlClient db, Event event) {
         return switch (event) {
-            case JobSubmitted e -> run(db, UPSERT_SUBMITTED, submitted(e));
-            case JobStateChanged e -> run(db, UPSERT_STATE, stateChanged(e));
-            case AllocationGranted e -> run(db, UPSERT_ALLOCATION, allocation(e));
+            case JobSubmitted e -> run(db, UPSERT_SUBMITTED, tuple(submitted(e)));
+            case JobStateChanged e -> run(db, UPSERT_STATE, tuple(stateChanged(e)));
+            case AllocationGranted e -> run(db, UPSERT_ALLOCATION, tuple(allocation(e)));
             case StepStarted e -> run(db, UPSERT_STEP_STARTED,
                     tuple(e.jobId(), e.stepId(), e.node(), e.pid(), ts(e.time())));
-            case StepFinished e -> run(db, UPSERT_STEP_FINISHED, stepFinished(e));
+            case StepFinished e -> run(db, UPSERT_STEP_FINISHED, tuple(stepFinished(e)));
             // A cancel request changes nothing by itself: the scheduler's CANCELLED state event records it.
             case JobCancelRequested ignored -> Uni.createFrom().voidItem();
             default -> Uni.createFrom().voidItem();
         };
     }
 
+    /** The batch form of each upsert: the same statement fed by {@code unnest} of one array per column. */
+    private record Kind(String sql, String multiSql, List<String> types) {
+        static Kind of(String sql, String... types) {
+            StringBuilder sel = new StringBuilder("SELECT * FROM unnest(");
+            for (int i = 0; i < types.length; i++) {
+                sel.append(i == 0 ? "" : ", ").append('$').append(i + 1).append("::").append(types[i]).append("[]");
+            }
+            sel.append(")");
+            int v = sql.indexOf("VALUES (");
+            int close = sql.indexOf(')', v);
+            return new Kind(sql, sql.substring(0, v) + sel + sql.substring(close + 1), List.of(types));
+        }
+    }
+
+    private static final Kind SUBMITTED = Kind.of(UPSERT_SUBMITTED, "bigint", "text", "text", "integer", "integer",
+            "text", "text", "text", "timestamptz", "integer", "bigint", "integer", "integer", "integer", "text", "text",
+            "text", "text");
+    private static final Kind STATE = Kind.of(UPSERT_STATE, "bigint", "bigint", "text", "text", "text",
+            "timestamptz", "timestamptz", "timestamptz", "integer", "integer", "text");
+    private static final Kind ALLOCATION = Kind.of(UPSERT_ALLOCATION, "bigint", "timestamptz", "integer", "bigint",
+            "integer", "integer", "text");
+    private static final Kind STEP_STARTED = Kind.of(UPSERT_STEP_STARTED, "bigint", "text", "text", "bigint",
+            "timestamptz");
+    private static final Kind STEP_FINISHED = Kind.of(UPSERT_STEP_FINISHED, "bigint", "text", "text", "timestamptz",
+            "text", "integer", "integer", "bigint", "bigint", "bigint", "text");
+
     /**
-     * Applies a polled batch with one pipelined {@code executeBatch} per statement kind instead of a round trip per
-     * event. Regrouping is safe because each kind writes its own columns (submit, state, allocation, step start,
-     * step end) and is order-independent against the others; within a kind the events keep their order.
+     * Applies a polled batch with one multi-row statement ({@code INSERT ... SELECT FROM unnest(arrays) ON
+     * CONFLICT}) per statement kind and round instead of a statement per event. Regrouping is safe because each
+     * kind writes its own columns (submit, state, allocation, step start, step end) and is order-independent
+     * against the others. {@code ON CONFLICT DO UPDATE} may not touch a row twice in one statement, and the
+     * version guards must see each event applied after the previous one for the same key, so the n-th event for a
+     * key goes into round n: within a kind and key, events are applied one statement after the other in their
+     * order, exactly as one statement per event would.
      */
     public Uni<Void> applyAll(SqlClient db, List<Event> events) {
-        java.util.Map<String, List<Tuple>> bySql = new java.util.LinkedHashMap<>();
-        for (String sql : List.of(UPSERT_SUBMITTED, UPSERT_STATE, UPSERT_ALLOCATION, UPSERT_STEP_STARTED,
-                UPSERT_STEP_FINISHED)) {
-            bySql.put(sql, new ArrayList<>());
+        java.util.Map<Kind, List<List<Object[]>>> rounds = new java.util.LinkedHashMap<>();
+        java.util.Map<Kind, java.util.Map<Object, Integer>> seen = new java.util.HashMap<>();
+        for (Kind k : List.of(SUBMITTED, STATE, ALLOCATION, STEP_STARTED, STEP_FINISHED)) {
+            rounds.put(k, new ArrayList<>());
+            seen.put(k, new java.util.HashMap<>());
         }
         for (Event event : events) {
+            Kind kind;
+            Object key;
+            Object[] row;
             switch (event) {
-                case JobSubmitted e -> bySql.get(UPSERT_SUBMITTED).add(submitted(e));
-                case JobStateChanged e -> bySql.get(UPSERT_STATE).add(stateChanged(e));
-                case AllocationGranted e -> bySql.get(UPSERT_ALLOCATION).add(allocation(e));
-                case StepStarted e -> bySql.get(UPSERT_STEP_STARTED)
-                        .add(tuple(e.jobId(), e.stepId(), e.node(), e.pid(), ts(e.time())));
-                case StepFinished e -> bySql.get(UPSERT_STEP_FINISHED).add(stepFinished(e));
+                case JobSubmitted e -> { kind = SUBMITTED; key = e.jobId(); row = submitted(e); }
+                case JobStateChanged e -> { kind = STATE; key = e.jobId(); row = stateChanged(e); }
+                case AllocationGranted e -> { kind = ALLOCATION; key = e.jobId(); row = allocation(e); }
+                case StepStarted e -> {
+                    kind = STEP_STARTED;
+                    key = List.of(e.jobId(), e.stepId(), e.node());
+                    row = new Object[] {e.jobId(), e.stepId(), e.node(), e.pid(), ts(e.time())};
+                }
+                case StepFinished e -> {
+                    kind = STEP_FINISHED;
+                    key = List.of(e.jobId(), e.stepId(), e.node());
+                    row = stepFinished(e);
+                }
                 default -> {
+                    continue;
                 }
             }
+            int round = seen.get(kind).merge(key, 1, Integer::sum) - 1;
+            List<List<Object[]>> r = rounds.get(kind);
+            if (r.size() == round) {
+                r.add(new ArrayList<>());
+            }
+            r.get(round).add(row);
         }
         Uni<Void> chain = Uni.createFrom().voidItem();
-        for (var entry : bySql.entrySet()) {
-            if (entry.getValue().isEmpty()) {
-                continue;
+        for (var entry : rounds.entrySet()) {
+            Kind kind = entry.getKey();
+            for (List<Object[]> rows : entry.getValue()) {
+                Tuple columns = columns(kind, rows);
+                chain = chain.chain(() -> db.preparedQuery(kind.multiSql()).execute(columns).replaceWithVoid());
             }
-            chain = chain.chain(() -> db.preparedQuery(entry.getKey()).executeBatch(entry.getValue())
-                    .replaceWithVoid());
         }
         return chain;
+    }
+
+    /** One typed array per column, as the PostgreSQL client binds {@code $n::type[]}. */
+    private static Tuple columns(Kind kind, List<Object[]> rows) {
+        List<Object> arrays = new ArrayList<>(kind.types().size());
+        int n = rows.size();
+        for (int c = 0; c < kind.types().size(); c++) {
+            Object[] a = switch (kind.types().get(c)) {
+                case "bigint" -> new Long[n];
+                case "integer" -> new Integer[n];
+                case "timestamptz" -> new OffsetDateTime[n];
+                default -> new String[n];
+            };
+            for (int i = 0; i < n; i++) {
+                Object v = rows.get(i)[c];
+                a[i] = v == null ? null : switch (a) {
+                    case Long[] ignored -> ((Number) v).longValue();
+                    case Integer[] ignored -> ((Number) v).intValue();
+                    default -> v;
+                };
+            }
+            arrays.add(a);
+        }
+        return Tuple.from(arrays);
     }
 
     private static Uni<Void> run(SqlClient db, String sql, Tuple args) {
         return db.preparedQuery(sql).execute(args).replaceWithVoid();
     }
 
-    private static Tuple submitted(JobSubmitted e) {
+    private static Object[] submitted(JobSubmitted e) {
         var spec = e.spec();
         RequestedResources req = RequestedResources.of(spec.resources());
-        return tuple(e.jobId(), spec.name(), e.owner().user(), e.owner().uid(), e.owner().gid(), spec.account(),
+        return row(e.jobId(), spec.name(), e.owner().user(), e.owner().uid(), e.owner().gid(), spec.account(),
                 spec.partition(), spec.qos(), ts(e.submitTime()), req.cpus(), req.memMb(), req.nodes(), req.gpus(),
                 spec.timeLimitMinutes(), spec.workDir(), spec.stdout(), spec.stderr(),
                 RequestedResources.gpuType(spec.resources() == null ? null : spec.resources().gres()));
     }
 
-    private static Tuple stateChanged(JobStateChanged e) {
+    private static Object[] stateChanged(JobStateChanged e) {
         JobState s = e.state();
-        return tuple(e.jobId(), e.version(), s.name(), e.reason(), e.detail(),
+        return row(e.jobId(), e.version(), s.name(), e.reason(), e.detail(),
                 s == JobState.PENDING ? ts(e.time()) : null,
                 s == JobState.RUNNING ? ts(e.time()) : null,
                 s.isTerminal() ? ts(e.time()) : null,
                 e.exitCode(), e.signal(), e.nodes());
     }
 
-    private static Tuple allocation(AllocationGranted e) {
+    private static Object[] allocation(AllocationGranted e) {
         int cpus = 0;
         long mem = 0;
         int gpus = 0;
@@ -183,17 +255,21 @@ public class JobHistoryWriter {
             gpus += n.gpus() == null ? 0 : n.gpus().size();
             names.add(n.node());
         }
-        return tuple(e.jobId(), ts(e.time()), cpus, mem, e.nodes().size(), gpus, Hostlist.compress(names));
+        return row(e.jobId(), ts(e.time()), cpus, mem, e.nodes().size(), gpus, Hostlist.compress(names));
     }
 
-    private static Tuple stepFinished(StepFinished e) {
+    private static Object[] stepFinished(StepFinished e) {
         Usage u = e.usage() == null ? Usage.NONE : e.usage();
-        return tuple(e.jobId(), e.stepId(), e.node(), ts(e.time()), e.state().name(), e.exitCode(), e.signal(),
+        return row(e.jobId(), e.stepId(), e.node(), ts(e.time()), e.state().name(), e.exitCode(), e.signal(),
                 u.cpuUserMs(), u.cpuSystemMs(), u.maxRssKb(), e.detail());
     }
 
     private static OffsetDateTime ts(Instant i) {
         return i == null ? null : i.atOffset(ZoneOffset.UTC);
+    }
+
+    private static Object[] row(Object... values) {
+        return values;
     }
 
     private static Tuple tuple(Object... values) {
