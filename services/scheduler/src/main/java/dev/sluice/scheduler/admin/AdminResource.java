@@ -26,6 +26,7 @@ import java.util.concurrent.TimeoutException;
  * drained across a scheduler restart).
  */
 @Path("/api/v1/admin")
+@dev.sluice.auth.Requires(dev.sluice.auth.Role.OPERATOR)
 @Produces(MediaType.APPLICATION_JSON)
 @Consumes(MediaType.APPLICATION_JSON)
 public class AdminResource {

@@ -1,5 +1,10 @@
 package dev.sluice.scheduler.cluster;
 
+import dev.sluice.scheduler.core.NodeState;
+import dev.sluice.scheduler.core.Scheduler;
+import dev.sluice.scheduler.core.config.ClusterConfig;
+import dev.sluice.scheduler.loop.SchedulerRuntime;
+
 import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.sluice.scheduler.core.ClusterView;
 import dev.sluice.scheduler.core.config.SlurmTime;
@@ -17,11 +22,35 @@ import java.util.List;
 @Produces(MediaType.APPLICATION_JSON)
 public class ClusterResource {
 
+    /**
+     * One node as sinfo reads it; {@code gres}, {@code features}, {@code sockets}, {@code coresPerSocket} and
+     * {@code threadsPerCore} come from the node's NodeName line (absent ones are null), {@code responding} is false
+     * once the node missed SlurmdTimeout. {@code address}, {@code reasonUser} and {@code reasonTime} are not known
+     * to the scheduler yet and are null.
+     */
     public record NodeDto(String name, String state, String reason, int cpus, int allocCpus, long memory,
-                          long allocMem, Instant lastHeartbeat, List<String> partitions) {
-        static NodeDto of(ClusterView.NodeView n) {
+                          long allocMem, Instant lastHeartbeat, List<String> partitions, String gres,
+                          String features, Integer sockets, Integer coresPerSocket, Integer threadsPerCore,
+                          boolean responding, String address, String reasonUser, Instant reasonTime) {
+        static NodeDto of(ClusterView.NodeView n, ClusterConfig config) {
+            ClusterConfig.NodeDef def = ShowResource.nodeDef(config, n.name());
             return new NodeDto(n.name(), n.state().name(), n.reason(), n.cpus(), n.allocCpus(), n.memoryMb(),
-                    n.allocMemMb(), n.lastHeartbeat(), n.partitions());
+                    n.allocMemMb(), n.lastHeartbeat(), n.partitions(), param(def, "Gres"), param(def, "Features"),
+                    number(param(def, "Sockets")), number(param(def, "CoresPerSocket")),
+                    number(param(def, "ThreadsPerCore")),
+                    !(n.state() == NodeState.DOWN && Scheduler.NOT_RESPONDING.equals(n.reason())), null, null, null);
+        }
+
+        private static String param(ClusterConfig.NodeDef def, String key) {
+            return def == null ? null : def.param(key).orElse(null);
+        }
+
+        private static Integer number(String v) {
+            try {
+                return v == null ? null : Integer.valueOf(v.trim());
+            } catch (NumberFormatException e) {
+                return null;
+            }
         }
     }
 
@@ -43,10 +72,14 @@ public class ClusterResource {
     @Inject
     ClusterSnapshot snapshot;
 
+    @Inject
+    SchedulerRuntime runtime;
+
     @GET
     @Path("/nodes")
     public Nodes nodes() {
-        return new Nodes(snapshot.view().nodes().stream().map(NodeDto::of).toList());
+        ClusterConfig config = runtime.config();
+        return new Nodes(snapshot.view().nodes().stream().map(n -> NodeDto.of(n, config)).toList());
     }
 
     @GET

@@ -51,14 +51,33 @@ public class ShowResource {
         if (j == null) {
             throw notFound("Invalid job id specified");
         }
-        return show(j);
+        Map<String, Object> m = show(j);
+        factors().addTo(j, m);
+        return m;
     }
 
     @GET
     @Path("/jobs")
     public Map<String, Object> jobs() {
+        PriorityFactors f = factors();
         return Map.of("jobs", jobs.all().stream().sorted(java.util.Comparator.comparingLong(Job::id))
-                .map(ShowResource::show).toList());
+                .map(j -> {
+                    Map<String, Object> m = show(j);
+                    f.addTo(j, m);
+                    return m;
+                }).toList());
+    }
+
+    /** sprio -w: slurm.conf's priority weights. */
+    @GET
+    @Path("/priority/weights")
+    public Map<String, Object> weights() {
+        return PriorityFactors.weights(runtime.config());
+    }
+
+    private PriorityFactors factors() {
+        return new PriorityFactors(runtime.config(), runtime.policy().orElse(null), snapshot.view(),
+                java.time.Instant.now());
     }
 
     @GET
@@ -121,7 +140,7 @@ public class ShowResource {
         return PARTITION_KEYS.stream().filter(k -> k.equalsIgnoreCase(key)).findFirst().orElse(key);
     }
 
-    private static ClusterConfig.NodeDef nodeDef(ClusterConfig config, String name) {
+    static ClusterConfig.NodeDef nodeDef(ClusterConfig config, String name) {
         for (ClusterConfig.NodeDef d : config.nodes()) {
             try {
                 if (d.name().equals(name) || Hostlist.expand(d.name()).contains(name)) {
@@ -163,6 +182,8 @@ public class ShowResource {
                 : "gres/gpu" + (r.gpuType() == null ? "" : ":" + r.gpuType()) + ":" + r.gpusPerNode());
         m.put("Exclusive", Boolean.TRUE.equals(r.exclusive()));
         m.put("Layout", j.allocation().stream().map(ShowResource::layout).toList());
+        m.put("ArrayJobId", j.arrayJobId());
+        m.put("ArrayTaskId", j.arrayTaskId());
         return m;
     }
 

@@ -88,6 +88,13 @@ public final class SchedulerLoop implements AutoCloseable {
     private final Map<Long, JobSubmitted> submissions = new HashMap<>();
     /** Associations, QoS and usage from accounting; persisted as state records, since that topic is not compacted. */
     private final PolicyBook policy = new PolicyBook();
+
+    /** The core's policy after the last pass, for HTTP threads (sprio's fairshare factor); immutable once built. */
+    private volatile dev.sluice.scheduler.core.Policy latestPolicy;
+
+    public Optional<dev.sluice.scheduler.core.Policy> policy() {
+        return Optional.ofNullable(latestPolicy);
+    }
     /** Jobs that ended: their state records are gone, and a redelivered JobSubmitted must not run them again. */
     private final EndedJobs ended = new EndedJobs();
     private boolean policyDirty;
@@ -205,6 +212,7 @@ public final class SchedulerLoop implements AutoCloseable {
                 restore();
                 consumer.subscribe(INPUT_TOPICS);
                 publisher.accept(core.view());
+                latestPolicy = core.policy();
                 jobsPublisher.accept(core.jobs());
                 ready = true;
                 failure = null;
@@ -298,6 +306,7 @@ public final class SchedulerLoop implements AutoCloseable {
                 }
             }
             publisher.accept(core.view());
+            latestPolicy = core.policy();
             if (!out.isEmpty()) {
                 jobsPublisher.accept(core.jobs());
             }

@@ -61,6 +61,12 @@ public class SchedulerRuntime implements HealthCheck {
         return l == null ? ClusterConfig.loadOrDefault(clusterConfigFile) : l.config();
     }
 
+    /** The association tree and QoS table the core used in its last pass, if it has one yet. */
+    public Optional<dev.sluice.scheduler.core.Policy> policy() {
+        SchedulerLoop l = loop;
+        return l == null ? Optional.empty() : l.policy();
+    }
+
     /** sluice.cluster-config read again, for scontrol reconfigure. */
     public ClusterConfig readClusterConfig() {
         return ClusterConfig.loadOrDefault(clusterConfigFile);
