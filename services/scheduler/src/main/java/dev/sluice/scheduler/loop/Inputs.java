@@ -6,6 +6,7 @@ import dev.sluice.contracts.job.JobHoldRequested;
 import dev.sluice.contracts.job.JobReleaseRequested;
 import dev.sluice.contracts.job.JobRequeueRequested;
 import dev.sluice.contracts.job.JobUpdateRequested;
+import dev.sluice.contracts.job.JobSpec;
 import dev.sluice.contracts.job.JobSubmitted;
 import dev.sluice.contracts.job.Resources;
 import dev.sluice.contracts.node.NodeDrainRequested;
@@ -67,7 +68,24 @@ final class Inputs {
             String type = p.length >= 3 || (p.length == 2 && !counted) ? p[1] : null;
             req = req.withGpus(count, type);
         }
-        return req;
+        JobSpec spec = s.spec();
+        String gpuType = r.gpuType() != null ? r.gpuType() : req.gpuType();
+        if (r.gpusTotal() != null) {
+            req = req.withGpusTotal(r.gpusTotal(), gpuType);
+        }
+        if (r.gpusPerTask() != null) {
+            req = req.withGpusPerTask(r.gpusPerTask(), gpuType);
+        }
+        // The sbatch options of issue 3, validated by submit; null ones leave the core's defaults.
+        return req.withMemPerGpu(r.memPerGpuMb())
+                .withName(spec.name())
+                .withDependency(spec.dependency())
+                .withBeginTime(spec.beginTime())
+                .withRequeue(spec.requeue())
+                .withNodes(spec.nodeList(), spec.excludeNodes())
+                .withConstraint(spec.constraint())
+                .withDistribution(spec.distribution())
+                .withArray(spec.array());
     }
 
     private static List<Integer> cpuIds(NodeRegistered r) {
