@@ -185,6 +185,9 @@ public final class Supervisor {
         if (c.kind() == Component.Kind.NODE) {
             cmd.add("-Dsluice.node.name=" + c.name());
             cmd.add("-Dsluice.node.state-dir=" + layout.nodeState(c.name()));
+            // node names and job ids repeat between local stacks (and test clusters) on one host: a cgroup folder
+            // of their own keeps one stack's job end from killing the other's job of the same id
+            cmd.add("-Dsluice.node.cgroup-parent=sluice-" + Integer.toHexString(options.data().toString().hashCode()));
             if (c.cpus() != null) {
                 cmd.add("-Dsluice.node.cpus=" + c.cpus());
             }

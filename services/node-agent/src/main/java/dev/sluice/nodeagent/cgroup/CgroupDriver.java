@@ -36,19 +36,28 @@ public sealed interface CgroupDriver permits CgroupV1, CgroupV2, CgroupDriver.No
      * @param root where the hierarchies are mounted (the v2 mount itself, or the folder of the v1 mounts)
      */
     static CgroupDriver of(String mode, Path root) {
+        return of(mode, root, "sluice");
+    }
+
+    /** @param parent the folder below the root for this cluster's nodes ({@code sluice.node.cgroup-parent}) */
+    static CgroupDriver of(String mode, Path root, String parent) {
+        if (parent.isBlank() || parent.contains("/") || parent.startsWith(".")) {
+            throw new IllegalArgumentException("sluice.node.cgroup-parent must be one folder name, not " + parent);
+        }
         return switch (mode) {
             case "none" -> new None();
-            case "v1" -> new CgroupV1(root);
-            case "v2" -> new CgroupV2(root);
+            case "v1" -> new CgroupV1(root, parent);
+            case "v2" -> new CgroupV2(root, parent);
             case "auto" -> {
                 // only hierarchies this agent may change: an unprivileged agent (a developer's laptop) runs jobs
                 // unconfined rather than failing every launch
                 if (Files.exists(root.resolve("cgroup.controllers"))) {
-                    yield Files.isWritable(root.resolve("cgroup.subtree_control")) ? new CgroupV2(root) : new None();
+                    yield Files.isWritable(root.resolve("cgroup.subtree_control")) ? new CgroupV2(root, parent)
+                            : new None();
                 }
                 if (Files.isWritable(root.resolve("memory/cgroup.procs"))
                         || Files.isWritable(root.resolve("cpuset/cgroup.procs"))) {
-                    yield new CgroupV1(root);
+                    yield new CgroupV1(root, parent);
                 }
                 yield new None();
             }

@@ -19,8 +19,15 @@ public final class CgroupV1 implements CgroupDriver {
     private final Path root;
     private final java.util.Set<Path> prepared = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
+    private final String parent;
+
     public CgroupV1(Path root) {
+        this(root, "sluice");
+    }
+
+    public CgroupV1(Path root, String parent) {
         this.root = root;
+        this.parent = parent;
     }
 
     @Override
@@ -38,7 +45,7 @@ public final class CgroupV1 implements CgroupDriver {
     }
 
     private Path jobDir(String controller, String node, long jobId) {
-        return root.resolve(controller).resolve("sluice").resolve(node).resolve("job_" + jobId);
+        return root.resolve(controller).resolve(parent).resolve(node).resolve("job_" + jobId);
     }
 
     @Override
@@ -47,7 +54,7 @@ public final class CgroupV1 implements CgroupDriver {
         try {
             for (String c : job.controllers) {
                 Path top = root.resolve(c);
-                Path sluice = top.resolve("sluice");
+                Path sluice = top.resolve(parent);
                 Path nodeDir = sluice.resolve(node);
                 Path dir = nodeDir.resolve("job_" + jobId);
                 // once per node and hierarchy, and never half-done when a concurrent launch looks: a v1 cpuset

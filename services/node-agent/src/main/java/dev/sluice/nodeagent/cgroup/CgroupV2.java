@@ -20,8 +20,15 @@ public final class CgroupV2 implements CgroupDriver {
     private final Path root;
     private final java.util.Set<Path> prepared = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
+    private final String parent;
+
     public CgroupV2(Path root) {
+        this(root, "sluice");
+    }
+
+    public CgroupV2(Path root, String parent) {
         this.root = root;
+        this.parent = parent;
     }
 
     @Override
@@ -38,7 +45,7 @@ public final class CgroupV2 implements CgroupDriver {
     public JobCgroup create(String node, long jobId, Limits limits) throws IOException {
         List<String> available = List.of(JobCgroup.read(root.resolve("cgroup.controllers")).orElse("").split("\\s+"));
         List<String> enable = WANTED.stream().filter(available::contains).toList();
-        Path sluice = root.resolve("sluice");
+        Path sluice = root.resolve(parent);
         Path nodeDir = sluice.resolve(node);
         Path dir = nodeDir.resolve("job_" + jobId);
         Job job = new Job(dir);
@@ -81,7 +88,7 @@ public final class CgroupV2 implements CgroupDriver {
 
     @Override
     public JobCgroup existing(String node, long jobId) {
-        Path sluice = root.resolve("sluice");
+        Path sluice = root.resolve(parent);
         return new Job(sluice.resolve(node).resolve("job_" + jobId));
     }
 

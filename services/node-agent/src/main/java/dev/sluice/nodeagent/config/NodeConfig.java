@@ -44,6 +44,14 @@ public interface NodeConfig {
     @WithDefault("/sys/fs/cgroup")
     String cgroupRoot();
 
+    /**
+     * The folder below the cgroup root that holds {@code <node>/job_<id>}. Several clusters on one host (test
+     * clusters, two local stacks) must use different ones: their node names and job ids repeat, and ending job 7
+     * of one would otherwise kill job 7 of the other. The local runner derives it from its data folder.
+     */
+    @WithDefault("sluice")
+    String cgroupParent();
+
     /** Most processes and threads one job may have (pids controller); 0 = no limit. */
     @WithDefault("0")
     long pidsMax();

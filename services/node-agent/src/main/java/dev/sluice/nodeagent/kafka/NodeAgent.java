@@ -125,7 +125,7 @@ public class NodeAgent implements StepEventSink {
         // loaded once at start, not per send; a malformed key stops the agent here rather than at its first event
         nodeKey = NodeEventSignature.configuredNodeKey();
         gpus = Gpus.discover(config.gres(), config.gresFiles(), config.gresCores(), config.nvidiaSmi());
-        cgroups = CgroupDriver.of(config.cgroupMode(), Path.of(config.cgroupRoot()));
+        cgroups = CgroupDriver.of(config.cgroupMode(), Path.of(config.cgroupRoot()), config.cgroupParent());
         StepLauncher launcher = config.launcher().map(p -> new StepLauncher(Path.of(p))).orElseGet(StepLauncher::locate);
         List<StepLaunch.Rlimit> rlimits = config.rlimits().orElse(List.of()).stream().map(String::trim)
                 .filter(r -> !r.isEmpty()).map(StepLaunch.Rlimit::parse).toList();

@@ -40,4 +40,44 @@ class CgroupV1Test {
         }
         assertThat(ROOT.resolve("memory/sluice/unit-v1/job_" + id)).doesNotExist();
     }
+
+    @Test
+    void twoClustersOnOneHostKeepTheirSameNamedJobsApart() throws Exception {
+        Assumptions.assumeTrue(Files.isWritable(ROOT.resolve("memory/cgroup.procs")),
+                "needs a writable cgroup v1 memory hierarchy under /sys/fs/cgroup");
+        long id = ProcessHandle.current().pid() * 1000 + 2;
+        String a = "sluice-test-a" + ProcessHandle.current().pid();
+        String b = "sluice-test-b" + ProcessHandle.current().pid();
+        CgroupDriver.Limits limits = new CgroupDriver.Limits(List.of(0), 64, 0, List.of());
+        JobCgroup jobA = CgroupDriver.of("auto", ROOT, a).create("node01", id, limits);
+        JobCgroup jobB = CgroupDriver.of("auto", ROOT, b).create("node01", id, limits);
+        Process inB = new ProcessBuilder("sleep", "60").start();
+        try {
+            Files.writeString(ROOT.resolve("memory/" + b + "/node01/job_" + id + "/cgroup.procs"),
+                    Long.toString(inB.pid()));
+            // cluster A's job 'id' on node01 ends: everything in its cgroup is killed, and nothing of cluster B's
+            jobA.killAll();
+            assertThat(jobA.remove()).isTrue();
+            assertThat(inB.waitFor(1, java.util.concurrent.TimeUnit.SECONDS)).isFalse();
+            assertThat(jobB.pids()).contains(inB.pid());
+        } finally {
+            inB.destroyForcibly().waitFor();
+            for (int i = 0; i < 50 && !jobB.remove(); i++) {
+                Thread.sleep(100);
+            }
+            for (String parent : List.of(a, b)) {
+                for (String c : List.of("cpuset", "memory", "pids", "devices", "cpuacct")) {
+                    Files.deleteIfExists(ROOT.resolve(c + "/" + parent + "/node01"));
+                    Files.deleteIfExists(ROOT.resolve(c + "/" + parent));
+                }
+            }
+        }
+        assertThat(ROOT.resolve("memory/" + b + "/node01/job_" + id)).doesNotExist();
+    }
+
+    @Test
+    void theParentIsOneFolderName() {
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> CgroupDriver.of("auto", ROOT, "../x"))
+                .hasMessageContaining("sluice.node.cgroup-parent must be one folder name");
+    }
 }
