@@ -404,7 +404,13 @@ public final class SchedulerLoop implements AutoCloseable {
                 policyDirty = true;
                 policyRecords.put(StateRecords.ACCOUNTING_PREFIX + a.key(), StateRecords.accounting(a));
             }
+            boolean fresh = e instanceof JobSubmitted n && core.job(n.jobId()).isEmpty();
             Inputs.of(e).ifPresent(inputs::add);
+            if (fresh && e instanceof JobSubmitted n && Boolean.TRUE.equals(n.spec().hold())) {
+                // sbatch --hold: held in the same pass that queues it. Submit's JobHoldRequested follows on the same
+                // key, but it may arrive in a later poll, after a pass that could already have started the job.
+                inputs.add(new Input.Hold(n.jobId(), false));
+            }
         }
         adminBatch.forEach(a -> inputs.add(a.input()));
         if (policyDirty) {

@@ -59,6 +59,35 @@ class SubmitOptionsTest {
         }
     }
 
+    @Test
+    void aJobSubmittedHeldNeverStartsEvenBeforeSubmitsHoldCommandArrives() throws Exception {
+        try (KafkaBroker broker = KafkaBroker.start(dir.resolve("kafka"), 0);
+             EventLog log = new EventLog(broker.bootstrapServers(), Topics.JOB_EVENTS)) {
+            String bootstrap = broker.bootstrapServers();
+            AtomicReference<ClusterView> view = new AtomicReference<>(ClusterView.EMPTY);
+            EventLog.publish(bootstrap, new NodeRegistered("n1", "b1", Instant.now(), "n1", "127.0.0.1:0", 8, 1, 8, 1,
+                    List.of(0, 1, 2, 3, 4, 5, 6, 7), 8192, List.of(), List.of(), List.of()));
+            try (SchedulerLoop loop = new SchedulerLoop(SchedulerLoop.Settings.defaults(bootstrap), CONFIG,
+                    Clock.systemUTC(), view::set).start()) {
+                // only the JobSubmitted with hold set: submit's JobHoldRequested has not arrived
+                EventLog.publish(bootstrap, held(3));
+                log.await(WAIT, "job 3 held by its user",
+                        l -> state(l, 3).filter(s -> s.state() == JobState.PENDING
+                                && "JobHeldUser".equals(s.reason())).isPresent());
+                EventLog.publish(bootstrap, job(4, null, null));
+                log.await(WAIT, "job 4 running beside it", l -> running(l, 4));
+                assertThat(running(log, 3)).as("a held job never runs").isFalse();
+            }
+        }
+    }
+
+    private static JobSubmitted held(long id) {
+        return new JobSubmitted(id, Instant.now(), new Owner("alice", 1001, 1001),
+                new JobSpec("job" + id, null, null, null, "#!/bin/sh\ntrue\n", "/tmp", null, null, Map.of(),
+                        Resources.of(1, 1, null), 5, null, null, true, null, null, null, null, null, null,
+                        null, null));
+    }
+
     private static JobSubmitted job(long id, String dependency, String array) {
         return new JobSubmitted(id, Instant.now(), new Owner("alice", 1001, 1001),
                 new JobSpec("job" + id, null, null, null, "#!/bin/sh\ntrue\n", "/tmp", null, null, Map.of(),
