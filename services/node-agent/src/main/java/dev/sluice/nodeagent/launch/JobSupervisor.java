@@ -776,8 +776,11 @@ public final class JobSupervisor implements AutoCloseable {
     private Process startStepd(JobDir dir, Prepared p, JobCgroup cgroup) throws LaunchFailure {
         LaunchRequested launch = p.launch();
         Map<String, String> env = jobEnvironment(launch, p);
-        List<String> argv = p.shebang() ? List.of(p.script().toString())
-                : List.of("/bin/sh", p.script().toString());
+        List<String> argv = new ArrayList<>(p.shebang() ? List.of(p.script().toString())
+                : List.of("/bin/sh", p.script().toString()));
+        if (launch.spec().scriptArgs() != null) {
+            argv.addAll(launch.spec().scriptArgs());
+        }
         StepLaunch.Builder b = StepLaunch.builder(argv)
                 .environment(env)
                 .workDir(p.workDir())
@@ -785,7 +788,8 @@ public final class JobSupervisor implements AutoCloseable {
                 .stdin(Path.of("/dev/null"))
                 .stdout(p.out())
                 .stderr(p.err())
-                .openMode(StepLaunch.OpenMode.TRUNCATE)
+                .openMode("append".equalsIgnoreCase(launch.spec().openMode()) ? StepLaunch.OpenMode.APPEND
+                        : StepLaunch.OpenMode.TRUNCATE)
                 .setsid(true)
                 .statusFile(dir.file(JobDir.STATUS))
                 .pidFile(dir.file(JobDir.SCRIPT_PID));

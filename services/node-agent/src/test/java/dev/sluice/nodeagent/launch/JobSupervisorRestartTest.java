@@ -199,6 +199,26 @@ class JobSupervisorRestartTest {
         }
     }
 
+    @Test
+    void scriptArgumentsReachTheScriptAndOpenModeAppendKeepsEarlierOutput() throws IOException {
+        long id = 110;
+        Path out = workDir.resolve("args.out");
+        Files.writeString(out, "earlier\n");
+        java.nio.file.Files.setOwner(out, java.nio.file.FileSystems.getDefault().getUserPrincipalLookupService()
+                .lookupPrincipalByName("nobody"));
+        JobSupervisor supervisor = supervisor(new Collected());
+        JobSpec spec = new JobSpec("r", "cpu", null, null, "#!/bin/sh\necho \"$# [$1] [$2]\"\n", workDir.toString(),
+                out.toString(), null, Map.of(), Resources.of(1, 1, null), 0, null, null, null, null, null, null, null,
+                null, "append", null, List.of("a b", "c"));
+        supervisor.launch(new LaunchRequested(NODE, id, Instant.now(), TestSettings.NOBODY, spec,
+                List.of(new NodeAllocation(NODE, 1, List.of(0), 100, List.of())), 0, "c"));
+        supervisor.start(Duration.ofMillis(100));
+        JobDir dir = new JobDir(id, stateDir.resolve("jobs/" + id));
+        await("status written", dir::status);
+        assertThat(Files.readString(out)).isEqualTo("earlier\n2 [a b] [c]\n");
+        supervisor.close();
+    }
+
     private LaunchRequested launch(long id, String script) {
         JobSpec spec = new JobSpec("r", "cpu", null, null, script, workDir.toString(), null, null, Map.of(),
                 Resources.of(1, 1, null), 0);
