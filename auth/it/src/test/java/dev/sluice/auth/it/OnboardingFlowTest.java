@@ -1,5 +1,6 @@
 package dev.sluice.auth.it;
 
+import dev.sluice.infra.ldap.Slapd;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;

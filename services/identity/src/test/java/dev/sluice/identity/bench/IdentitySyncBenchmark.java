@@ -5,7 +5,7 @@ import com.unboundid.ldap.sdk.LDAPConnection;
 import dev.sluice.contracts.kafka.TopicSetup;
 import dev.sluice.identity.ldap.LdapReader;
 import dev.sluice.identity.ldap.LdapSettings;
-import dev.sluice.identity.ldap.Slapd;
+import dev.sluice.infra.ldap.Slapd;
 import dev.sluice.identity.mapping.MappingFormat;
 import dev.sluice.identity.state.EventPublisher;
 import dev.sluice.identity.state.IdentityState;

@@ -11,7 +11,7 @@ import dev.sluice.contracts.identity.UserRemoved;
 import dev.sluice.contracts.identity.UserUpserted;
 import dev.sluice.identity.ldap.LdapReader;
 import dev.sluice.identity.ldap.LdapSettings;
-import dev.sluice.identity.ldap.Slapd;
+import dev.sluice.infra.ldap.Slapd;
 import dev.sluice.identity.mapping.MappingFormat;
 import dev.sluice.identity.state.PublishedStateLoader;
 import dev.sluice.infra.SluiceTestInfra;

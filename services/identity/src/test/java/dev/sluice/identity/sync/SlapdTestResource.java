@@ -1,7 +1,7 @@
 package dev.sluice.identity.sync;
 
 import com.unboundid.ldap.sdk.LDAPConnection;
-import dev.sluice.identity.ldap.Slapd;
+import dev.sluice.infra.ldap.Slapd;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 
 import java.io.IOException;

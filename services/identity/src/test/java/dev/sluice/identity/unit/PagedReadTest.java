@@ -5,7 +5,7 @@ import dev.sluice.identity.ldap.DirectorySnapshot;
 import dev.sluice.identity.ldap.LdapReader;
 import dev.sluice.identity.ldap.LdapSettings;
 import dev.sluice.identity.ldap.LdapUnavailableException;
-import dev.sluice.identity.ldap.Slapd;
+import dev.sluice.infra.ldap.Slapd;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;

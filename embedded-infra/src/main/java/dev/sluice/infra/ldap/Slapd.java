@@ -1,4 +1,4 @@
-package dev.sluice.auth.it;
+package dev.sluice.infra.ldap;
 
 import com.unboundid.ldap.sdk.LDAPConnection;
 import com.unboundid.ldap.sdk.LDAPException;
@@ -13,7 +13,6 @@ import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 
 /**
- * (A copy of identity's test helper services/identity/src/test/.../ldap/Slapd.java.)
  * A real OpenLDAP slapd (Debian's {@code slapd} package) from a private slapd.conf on a free loopback port: core,
  * cosine, nis and inetorgperson schemas, an mdb database under {@code dc=sluice,dc=test}. Entries other than the
  * root DN see a 500-entry size limit, as a production server would, so only paged searches read a large
