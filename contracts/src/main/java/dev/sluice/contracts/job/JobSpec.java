@@ -30,18 +30,33 @@ import java.util.Map;
  *                         {@code jobId + position of i among the array's ids}, with SLURM_ARRAY_JOB_ID = jobId and
  *                         SLURM_ARRAY_TASK_ID = i
  * @param scriptArgs       arguments after the script on the sbatch line, passed to the script as $1, $2, ...
+ * @param signal           {@code --signal} in canonical form {@code [B:|R:]<number>@<seconds>} ({@code B:10@50}),
+ *                         see {@link dev.sluice.contracts.api.SignalOption}: the node agent sends that signal that
+ *                         many seconds before the time limit
  */
 public record JobSpec(String name, String partition, String account, String qos, String script, String workDir,
                       String stdout, String stderr, Map<String, String> env, Resources resources,
                       Integer timeLimitMinutes, String dependency, Instant beginTime, Boolean hold,
                       Boolean requeue, String nodeList, String excludeNodes, String constraint,
-                      String distribution, String openMode, String array, List<String> scriptArgs) {
+                      String distribution, String openMode, String array, List<String> scriptArgs,
+                      String signal) {
+
+    /** The 22 components JobSpec had before {@code signal}, which is then null. */
+    public JobSpec(String name, String partition, String account, String qos, String script, String workDir,
+                   String stdout, String stderr, Map<String, String> env, Resources resources,
+                   Integer timeLimitMinutes, String dependency, Instant beginTime, Boolean hold,
+                   Boolean requeue, String nodeList, String excludeNodes, String constraint,
+                   String distribution, String openMode, String array, List<String> scriptArgs) {
+        this(name, partition, account, qos, script, workDir, stdout, stderr, env, resources, timeLimitMinutes,
+                dependency, beginTime, hold, requeue, nodeList, excludeNodes, constraint, distribution, openMode,
+                array, scriptArgs, null);
+    }
 
     /** The 11 components JobSpec had before the issue-3 fields, which are then null. */
     public JobSpec(String name, String partition, String account, String qos, String script, String workDir,
                    String stdout, String stderr, Map<String, String> env, Resources resources,
                    Integer timeLimitMinutes) {
         this(name, partition, account, qos, script, workDir, stdout, stderr, env, resources, timeLimitMinutes,
-                null, null, null, null, null, null, null, null, null, null, null);
+                null, null, null, null, null, null, null, null, null, null, null, null);
     }
 }
