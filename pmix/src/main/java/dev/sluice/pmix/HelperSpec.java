@@ -28,10 +28,13 @@ import java.util.Objects;
  * @param addressFile where node 0 writes {@code host:port} of its channel once listening (may be null)
  * @param statusFile  where the helper writes one line per local rank at the end (may be null)
  * @param command   the program and its arguments, started once per local rank
+ * @param rankLaunch  optional {@link RankLaunch} file: each local rank's own command line (the agent's launcher
+ *                    around {@code command}) and base environment; null = {@code command} in the helper's own
+ *                    environment, as the helper's user
  */
 public record HelperSpec(String jobId, int stepId, List<String> nodeNames, StepLayout layout, int nodeIndex,
                          InetSocketAddress channel, int uid, int gid, Path workDir, Path addressFile,
-                         Path statusFile, List<String> command) {
+                         Path statusFile, List<String> command, Path rankLaunch) {
 
     public static final String SECRET_ENV = "SLUICE_PMIX_SECRET";
 
@@ -51,6 +54,18 @@ public record HelperSpec(String jobId, int stepId, List<String> nodeNames, StepL
         if (nodeNames.stream().anyMatch(n -> n.isBlank() || n.contains(",") || n.contains(";"))) {
             throw new IllegalArgumentException("node names must be non-empty and contain no ',' or ';': " + nodeNames);
         }
+    }
+
+    public HelperSpec(String jobId, int stepId, List<String> nodeNames, StepLayout layout, int nodeIndex,
+                      InetSocketAddress channel, int uid, int gid, Path workDir, Path addressFile,
+                      Path statusFile, List<String> command) {
+        this(jobId, stepId, nodeNames, layout, nodeIndex, channel, uid, gid, workDir, addressFile, statusFile,
+                command, null);
+    }
+
+    public HelperSpec withRankLaunch(Path file) {
+        return new HelperSpec(jobId, stepId, nodeNames, layout, nodeIndex, channel, uid, gid, workDir, addressFile,
+                statusFile, command, file);
     }
 
     /** libpmix namespace of the step (Slurm uses {@code slurm.pmix.<job>.<step>}). */
@@ -86,6 +101,9 @@ public record HelperSpec(String jobId, int stepId, List<String> nodeNames, StepL
         if (statusFile != null) {
             a.addAll(List.of("--status-file", statusFile.toString()));
         }
+        if (rankLaunch != null) {
+            a.addAll(List.of("--rank-launch", rankLaunch.toString()));
+        }
         a.add("--");
         a.addAll(command);
         return a;
@@ -103,6 +121,7 @@ public record HelperSpec(String jobId, int stepId, List<String> nodeNames, StepL
         Path work = null;
         Path address = null;
         Path status = null;
+        Path rankLaunch = null;
         List<String> command = List.of();
         for (int i = 0; i < args.length; i++) {
             String opt = args[i];
@@ -132,19 +151,22 @@ public record HelperSpec(String jobId, int stepId, List<String> nodeNames, StepL
                 case "--work-dir" -> work = Path.of(v);
                 case "--address-file" -> address = Path.of(v);
                 case "--status-file" -> status = Path.of(v);
+                case "--rank-launch" -> rankLaunch = Path.of(v);
                 default -> throw new IllegalArgumentException("unknown option " + opt);
             }
         }
         if (job == null || nodes == null || procMap == null || work == null || uid < 0 || gid < 0) {
             throw new IllegalArgumentException(
                     "usage: --job ID --step N --nodes A,B --proc-map '0,1;2,3' --node-index I --channel HOST:PORT"
-                            + " --uid U --gid G --work-dir DIR [--address-file F] [--status-file F] -- program [args]");
+                            + " --uid U --gid G --work-dir DIR [--address-file F] [--status-file F] [--rank-launch F]"
+                            + " -- program [args]");
         }
         List<List<Integer>> byNode = new ArrayList<>();
         for (String part : procMap.split(";", -1)) {
             byNode.add(Arrays.stream(part.split(",")).map(String::trim).map(Integer::valueOf).toList());
         }
         StepLayout layout = new StepLayout(job + "." + step, byNode);
-        return new HelperSpec(job, step, nodes, layout, index, channel, uid, gid, work, address, status, command);
+        return new HelperSpec(job, step, nodes, layout, index, channel, uid, gid, work, address, status, command,
+                rankLaunch);
     }
 }

@@ -45,6 +45,9 @@ public final class PmixStepHelper implements PmixHost, StepChannel.Handler {
     }
     private StepChannel channel;
     private PmixServer server;
+    /** PMIX_SERVER_TMPDIR, fixed at PMIx_server_init (a spare's, before its step's user is known). */
+    private Path serverTmp;
+    private static final int OWN_UID = ownUid();
 
     private PmixStepHelper() {
     }
@@ -109,6 +112,7 @@ public final class PmixStepHelper implements PmixHost, StepChannel.Handler {
             throw new IllegalArgumentException("this helper serves node " + nodeName + ", the step says node "
                     + spec.nodeName());
         }
+        helper.handOver(spec);
         return helper.run(spec);
     }
 
@@ -137,8 +141,56 @@ public final class PmixStepHelper implements PmixHost, StepChannel.Handler {
         }
     }
 
+    /**
+     * A spare started as root before its step's user was known: the server's rendezvous directory (the server's
+     * contact files and the ds21 shared-memory store the ranks read) was root's alone until now; it becomes the
+     * step user's alone, so the ranks can reach it and no other user can. It was private to root (0700, in a
+     * directory only root writes) until this point, so no link planted by a user can be followed here.
+     */
+    private void handOver(HelperSpec step) throws IOException {
+        if (OWN_UID != 0 || step.uid() == 0 || serverTmp == null) {
+            return;
+        }
+        try (var all = Files.walk(serverTmp)) {
+            for (Path p : (Iterable<Path>) all::iterator) {
+                Files.setAttribute(p, "unix:gid", step.gid(), java.nio.file.LinkOption.NOFOLLOW_LINKS);
+                Files.setAttribute(p, "unix:uid", step.uid(), java.nio.file.LinkOption.NOFOLLOW_LINKS);
+            }
+        }
+        java.nio.file.attribute.PosixFileAttributeView v = Files.getFileAttributeView(serverTmp,
+                java.nio.file.attribute.PosixFileAttributeView.class, java.nio.file.LinkOption.NOFOLLOW_LINKS);
+        v.setPermissions(java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+        phase("handed over");
+    }
+
+    private static int ownUid() {
+        try {
+            return (Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid");
+        } catch (IOException | RuntimeException | Error e) {
+            return -1;
+        }
+    }
+
+    /**
+     * The ranks' directories below the step's work dir. A root helper creates only what is missing, and gives what
+     * it created (never an existing path, which the user may have replaced by a link) to the step's user.
+     */
+    private Path rankDir(Path dir) throws IOException {
+        if (OWN_UID != 0 || spec.uid() == 0) {
+            return Files.createDirectories(dir);
+        }
+        try {
+            Files.createDirectory(dir);
+        } catch (java.nio.file.FileAlreadyExistsException e) {
+            return dir;
+        }
+        Files.setAttribute(dir, "unix:gid", spec.gid(), java.nio.file.LinkOption.NOFOLLOW_LINKS);
+        Files.setAttribute(dir, "unix:uid", spec.uid(), java.nio.file.LinkOption.NOFOLLOW_LINKS);
+        return dir;
+    }
+
     private void initServer(String nodeName, Path workDir) throws IOException {
-        Path serverTmp = Files.createDirectories(workDir.resolve("pmix"));
+        serverTmp = Files.createDirectories(workDir.resolve("pmix"));
         // Ranks of another user cannot read root's shared-memory store: OpenPMIx's ds21 with the hash fallback can.
         // Set for every step because a prestarted server does not know its step's user yet.
         server = PmixServer.start(this, nodeName, serverTmp.toString(), Map.of("PMIX_MCA_gds", "ds21,hash"));
@@ -147,9 +199,11 @@ public final class PmixStepHelper implements PmixHost, StepChannel.Handler {
 
     int run(HelperSpec step) throws Exception {
         this.spec = step;
-        Path work = Files.createDirectories(spec.workDir());
-        Path rankTmp = Files.createDirectories(work.resolve("tmp"));
-        Path vader = Files.createDirectories(work.resolve("shm"));
+        Path work = rankDir(spec.workDir());
+        Path rankTmp = rankDir(work.resolve("tmp"));
+        Path vader = rankDir(work.resolve("shm"));
+        Map<Integer, RankLaunch.Entry> launches = spec.rankLaunch() == null ? Map.of()
+                : RankLaunch.read(spec.rankLaunch());
         String secret = this.secret != null ? this.secret : System.getenv().getOrDefault(HelperSpec.SECRET_ENV, "");
         int nodes = spec.layout().nodeCount();
         if (spec.nodeIndex() == 0) {
@@ -169,11 +223,20 @@ public final class PmixStepHelper implements PmixHost, StepChannel.Handler {
         Map<String, String> common = slurmEnv(rankTmp, vader);
         for (int rank : local) {
             Map<String, String> env = server.registerClient(spec.namespace(), rank, spec.uid(), spec.gid());
-            ProcessBuilder pb = new ProcessBuilder(spec.command())
+            RankLaunch.Entry launch = launches.get(rank);
+            if (spec.rankLaunch() != null && launch == null) {
+                throw new IllegalArgumentException(spec.rankLaunch() + " has no command line for task " + rank);
+            }
+            ProcessBuilder pb = new ProcessBuilder(launch != null ? launch.argv() : spec.command())
                     .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
                     .redirectOutput(ProcessBuilder.Redirect.INHERIT)
                     .redirectError(ProcessBuilder.Redirect.INHERIT);
             Map<String, String> e = pb.environment();
+            if (launch != null) {
+                // the rank's environment is the step's, never the (root) helper's own
+                e.clear();
+                e.putAll(launch.env());
+            }
             e.keySet().removeIf(k -> k.startsWith("PMIX_") || k.equals(HelperSpec.SECRET_ENV));
             e.putAll(common);
             e.putAll(env);
@@ -286,9 +349,14 @@ public final class PmixStepHelper implements PmixHost, StepChannel.Handler {
 
     private void killRanks() {
         for (Process p : ranks.values()) {
-            p.descendants().forEach(ProcessHandle::destroyForcibly);
-            p.destroyForcibly();
+            kill(p);
         }
+    }
+
+    /** A rank started through a supervising launcher is its child: killing only the launcher would leave it. */
+    private static void kill(Process p) {
+        p.descendants().forEach(ProcessHandle::destroyForcibly);
+        p.destroyForcibly();
     }
 
     private void report(Map<Integer, Integer> exits) {
@@ -364,17 +432,17 @@ public final class PmixStepHelper implements PmixHost, StepChannel.Handler {
         Thread.ofPlatform().daemon().start(() -> {
             for (Map.Entry<Integer, Process> r : ranks.entrySet()) {
                 if (r.getKey() != aborting) {
-                    r.getValue().destroyForcibly();
+                    kill(r.getValue());
                 }
             }
             Process self = ranks.get(aborting);
             if (self != null) {
                 try {
                     if (!self.waitFor(2, java.util.concurrent.TimeUnit.SECONDS)) {
-                        self.destroyForcibly();
+                        kill(self);
                     }
                 } catch (InterruptedException e) {
-                    self.destroyForcibly();
+                    kill(self);
                 }
             }
         });

@@ -129,6 +129,79 @@ class OpenMpiStepTest {
         }
     }
 
+    /**
+     * What the node agent does with a warm spare: the helper runs as root, prestarted before the step's user is
+     * known; each rank is exec'ed as the user on its own CPU through a launcher named in the rank launch file
+     * (setpriv and taskset here, sluice-stepd in the agent), and the server's directory becomes the user's.
+     */
+    @Test
+    void aRootSpareHelperStartsEachRankAsTheUserOnItsOwnCpu() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue("root".equals(System.getProperty("user.name"))
+                        && java.nio.file.Files.isExecutable(Path.of("/usr/bin/setpriv"))
+                        && java.nio.file.Files.isExecutable(Path.of("/usr/bin/taskset")),
+                "needs root, setpriv and taskset to start ranks as the user 'nobody'");
+        List<Integer> cpus = onlineCpus();
+        Path home = java.nio.file.Files.createTempDirectory(Path.of("/tmp"), "sluice-pmix-spare");
+        try {
+            Path exe = home.resolve("ring");
+            java.nio.file.Files.copy(ring, exe);
+            new ProcessBuilder("chmod", "755", home.toString(), exe.toString()).inheritIO().start().waitFor();
+            Path spare = home.resolve("spare");
+            java.nio.file.Files.createDirectory(spare);
+            Path launch = spare.resolve("ranks");
+            java.util.Map<Integer, RankLaunch.Entry> ranks = new java.util.HashMap<>();
+            for (int rank = 0; rank < 2; rank++) {
+                int cpu = cpus.get(rank % cpus.size());
+                ranks.put(rank, new RankLaunch.Entry(List.of("/usr/bin/setpriv", "--reuid=65534", "--regid=65534",
+                        "--clear-groups", "--", "/usr/bin/taskset", "-c", Integer.toString(cpu), "/bin/sh", "-c",
+                        "echo \"task $SLURM_PROCID uid $(id -u) cpus $(grep Cpus_allowed_list /proc/self/status"
+                                + " | cut -f2) from $FROM_STEP\"; exec \"$0\"", exe.toString()),
+                        java.util.Map.of("PATH", "/usr/bin:/bin", "FROM_STEP", "yes")));
+            }
+            RankLaunch.write(launch, ranks);
+            HelperSpec spec = new HelperSpec("107", 0, List.of("node00"), StepLayout.block("x", 2), 0,
+                    new java.net.InetSocketAddress("127.0.0.1", 0), 65534, 65534, home.resolve("work"), null,
+                    spare.resolve("status"), List.of(exe.toString())).withRankLaunch(launch);
+            Process p = new ProcessBuilder(OpenMpi.prestartCommand("node00", spare)).start();
+            var out = OpenMpi.readAll(p.getInputStream());
+            java.io.BufferedReader err = new java.io.BufferedReader(
+                    new java.io.InputStreamReader(p.getErrorStream(), StandardCharsets.UTF_8));
+            assertThat(err.readLine()).isEqualTo("sluice-pmix: ready");
+            var errs = OpenMpi.readAll(p.getErrorStream());
+            p.getOutputStream().write(("--secret\ts\t" + String.join("\t", spec.toArgs()) + "\n")
+                    .getBytes(StandardCharsets.UTF_8));
+            p.getOutputStream().close();
+            assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
+            String text = out.get(10, TimeUnit.SECONDS);
+            assertThat(p.exitValue()).as(text + errs.get(10, TimeUnit.SECONDS)).isZero();
+            for (int rank = 0; rank < 2; rank++) {
+                assertThat(text).contains("task " + rank + " uid 65534 cpus " + cpus.get(rank % cpus.size())
+                        + " from yes");
+            }
+            assertThat(text).contains("rank 0 of 2 on ", "rank 1 of 2 on ", "allreduce sum 1");
+            assertThat(java.nio.file.Files.readAllLines(spare.resolve("status")))
+                    .containsExactly("task=0 exit_code=0 signal=0", "task=1 exit_code=0 signal=0");
+            assertThat(java.nio.file.Files.getOwner(spare.resolve("pmix")).getName()).isEqualTo("nobody");
+            // what the root helper created for the ranks is theirs (Open MPI removes its TMPDIR at the end)
+            assertThat(java.nio.file.Files.getOwner(home.resolve("work").resolve("shm")).getName()).isEqualTo("nobody");
+        } finally {
+            new ProcessBuilder("rm", "-rf", home.toString()).inheritIO().start().waitFor();
+        }
+    }
+
+    static List<Integer> onlineCpus() throws Exception {
+        String list = java.nio.file.Files.readAllLines(Path.of("/proc/self/status")).stream()
+                .filter(l -> l.startsWith("Cpus_allowed_list:")).findFirst().orElseThrow().split(":")[1].trim();
+        List<Integer> out = new java.util.ArrayList<>();
+        for (String part : list.split(",")) {
+            String[] r = part.split("-");
+            for (int c = Integer.parseInt(r[0]); c <= Integer.parseInt(r[r.length - 1]); c++) {
+                out.add(c);
+            }
+        }
+        return out;
+    }
+
     @Test
     void withoutAnyLaunchEnvironmentOpenMpiRunsASingleton() throws Exception {
         ProcessBuilder pb = new ProcessBuilder(ring.toString()).redirectErrorStream(true);
