@@ -105,6 +105,11 @@ public final class Simulation {
     }
 
     public static Metrics run(List<Swf.TraceJob> trace, Options o) {
+        return run(trace, o, new HashMap<>());
+    }
+
+    /** @param start filled with each job's start, in seconds of the trace's time: what a pinned test compares */
+    public static Metrics run(List<Swf.TraceJob> trace, Options o, Map<Long, Long> start) {
         VirtualClock clock = new VirtualClock();
         ClusterConfig config = ClusterConfig.parse("PartitionName=batch Nodes=ALL Default=YES MaxTime=INFINITE");
         Scheduler scheduler = new Scheduler(config, clock, strategy(o.policy()));
@@ -131,7 +136,6 @@ public final class Simulation {
             events.add(new Event(j.submit(), seq++, new Input.Submit(j.id(), "u", null, r,
                     EPOCH.plusSeconds(j.submit()))));
         }
-        Map<Long, Long> start = new HashMap<>();
         long first = events.isEmpty() ? 0 : events.peek().time();
         long last = first;
         double cpuSeconds = 0;
