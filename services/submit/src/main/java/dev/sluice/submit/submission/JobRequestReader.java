@@ -44,7 +44,7 @@ public final class JobRequestReader {
             "job-name", "partition", "account", "qos", "ntasks", "cpus-per-task", "nodes", "ntasks-per-node",
             "mem", "mem-per-cpu", "time", "output", "error", "chdir", "gres", "gpus", "gpus-per-node", "exclusive",
             "wrap", "dependency", "begin", "array", "hold", "requeue", "no-requeue", "nodelist", "exclude",
-            "constraint", "gpus-per-task", "mem-per-gpu", "distribution", "open-mode");
+            "constraint", "gpus-per-task", "mem-per-gpu", "distribution", "open-mode", "signal");
 
     /**
      * Options that only change what the client does (print the id, wait, pass its environment) or are notes
@@ -132,7 +132,7 @@ public final class JobRequestReader {
                 dependency(o.dependency()), begin(o.begin()), o.hold() ? Boolean.TRUE : null, o.requeue(),
                 hostlist(o.nodelist()), hostlist(o.exclude()), constraint(o.constraint()),
                 distribution(o.get("distribution")), openMode(o.get("open-mode")), array,
-                scriptArgs.isEmpty() ? null : scriptArgs);
+                scriptArgs.isEmpty() ? null : scriptArgs, signal(o.signal()));
         return new Accepted(new Owner(req.user(), req.uid(), req.gid()), spec);
     }
 
@@ -225,6 +225,18 @@ public final class JobRequestReader {
             throw new SbatchOptionException("Invalid --distribution specification");
         }
         return v;
+    }
+
+    /** Checked and carried in canonical form ({@code B:10@50}), so the node agent never parses names. */
+    private static String signal(String value) {
+        if (value == null) {
+            return null;
+        }
+        try {
+            return dev.sluice.contracts.api.SignalOption.parse(value).canonical();
+        } catch (IllegalArgumentException e) {
+            throw new SbatchOptionException(dev.sluice.contracts.api.SignalOption.INVALID);
+        }
     }
 
     private static String openMode(String value) {

@@ -136,6 +136,8 @@ class JobRequestReaderTest {
             '#!/bin/sh\\n'           | -w node[01-      | Batch job submission failed: Invalid node name specified
             '#!/bin/sh\\n'           | -m diagonal      | Invalid --distribution specification
             '#!/bin/sh\\n'           | --open-mode=zap  | Invalid --open-mode argument: zap.
+            '#!/bin/sh\\n'           | --signal=B:FOO@5 | Invalid --signal specification
+            '#!/bin/sh\\n'           | --signal=USR1@70000 | Invalid --signal specification
             '#!/bin/sh\\n'           | --mem=1G --mem-per-gpu=1G | --mem, --mem-per-cpu, and --mem-per-gpu are mutually exclusive.
             '#!/bin/sh\\n'           | job.sh           | Unexpected argument 'job.sh' in args: send the script's text in "script", not its path
             '#!/bin/sh\\n#SBATCH -n 0\\n' | ''           | Invalid numeric value "0" for --ntasks.
@@ -174,6 +176,8 @@ class JobRequestReaderTest {
         assertThat(s.requeue()).isTrue();
         assertThat(s.distribution()).isEqualTo("cyclic:block");
         assertThat(s.openMode()).isEqualTo("append");
+        assertThat(read("#!/bin/sh\n#SBATCH --signal=B:USR1@50\n", "").signal()).isEqualTo("B:10@50");
+        assertThat(read("#!/bin/sh\n", "--signal=SIGTERM").signal()).isEqualTo("15@60");
 
         JobSpec plain = read("#!/bin/sh\n#SBATCH --requeue\n", "--no-requeue");
         assertThat(plain.requeue()).isFalse();
