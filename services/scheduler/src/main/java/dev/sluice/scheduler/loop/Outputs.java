@@ -36,8 +36,54 @@ final class Outputs {
      */
     static List<ProducerRecord<String, byte[]>> records(List<Decision> decisions, String clusterName,
                                                         LongFunction<JobSubmitted> submissions) {
+        return records(decisions, clusterName, submissions, (id, sub) -> { });
+    }
+
+    /**
+     * As above, and an array task or moved remainder gets the array's submit event under its own job id (in
+     * {@code submissions} and in its state record): task 42_0 is job 42 and is forgotten when it ends, while the
+     * array's later tasks still need the script.
+     */
+    static List<ProducerRecord<String, byte[]>> records(List<Decision> decisions, String clusterName,
+                                                        Map<Long, JobSubmitted> submissions) {
+        return records(decisions, clusterName, submissions::get, submissions::putIfAbsent);
+    }
+
+    private static List<ProducerRecord<String, byte[]>> records(List<Decision> decisions, String clusterName,
+                                                                LongFunction<JobSubmitted> known,
+                                                                java.util.function.BiConsumer<Long, JobSubmitted> keep) {
         List<ProducerRecord<String, byte[]>> out = new ArrayList<>();
         Map<Long, Long> versions = new HashMap<>();
+        Map<Long, Decision.StateChanged> arrayTasks = new HashMap<>();
+        LongFunction<JobSubmitted> submissions = id -> {
+            JobSubmitted own = known.apply(id);
+            Decision.StateChanged task = arrayTasks.get(id);
+            if (own != null || task == null || task.arrayJobId() == null) {
+                return own;
+            }
+            JobSubmitted array = known.apply(task.arrayJobId());
+            // Task 42_0 (job 42) may have ended and been forgotten; a remainder that moves is announced in the
+            // batch where the task that took its old id starts, and that task's id is known.
+            for (var other = arrayTasks.values().iterator(); array == null && other.hasNext(); ) {
+                Decision.StateChanged o = other.next();
+                if (o.jobId() != id && task.arrayJobId().equals(o.arrayJobId())) {
+                    array = known.apply(o.jobId());
+                }
+            }
+            if (array != null) {
+                keep.accept(id, array);
+            }
+            return array;
+        };
+        for (Decision d : decisions) {
+            if (d instanceof Decision.StateChanged s && s.arrayJobId() != null) {
+                arrayTasks.put(s.jobId(), s);
+            } else if (d instanceof Decision.JobSaved j && j.job().arrayJobId() != null) {
+                arrayTasks.putIfAbsent(j.job().id(), new Decision.StateChanged(j.job().id(), j.job().version(),
+                        null, j.job().state(), j.job().reason(), null, j.job().submitTime(), null, null, List.of(),
+                        j.job().partition(), j.job().arrayJobId(), j.job().arrayTaskId(), j.job().arrayTasks()));
+            }
+        }
         for (Decision d : decisions) {
             switch (d) {
                 case Decision.StateChanged s -> {
@@ -63,10 +109,13 @@ final class Outputs {
                     // every node of the allocation: the first runs the batch script, the others prepare for steps
                     List<String> nodes = new ArrayList<>(List.of(l.node()));
                     l.allocation().stream().map(NodeShare::node).filter(n -> !nodes.contains(n)).forEach(nodes::add);
+                    Decision.StateChanged task = arrayTasks.get(l.jobId());
+                    Long arrayJobId = task == null ? null : task.arrayJobId();
+                    Integer arrayTaskId = task == null ? null : task.arrayTaskId();
                     for (String node : nodes) {
                         out.add(KafkaCloudEvents.toRecord(SOURCE, new LaunchRequested(node, l.jobId(), l.time(),
                                         sub.owner(), sub.spec(), allocation(l.allocation()), l.timeLimitMinutes(),
-                                        clusterName),
+                                        clusterName, arrayJobId, arrayTaskId),
                                 "job-" + l.jobId() + "-v" + versions.get(l.jobId()) + "-launch"
                                         + (node.equals(l.node()) ? "" : "-" + node)));
                     }
@@ -93,7 +142,7 @@ final class Outputs {
         String reason = PendingReason.valueOf(s.reason().name()).slurmName();
         String nodes = s.nodes().isEmpty() ? null : Hostlist.compress(s.nodes());
         return new JobStateChanged(s.jobId(), s.version(), previous, state, reason, s.detail(), s.time(),
-                s.exitCode(), s.signal(), nodes);
+                s.exitCode(), s.signal(), nodes, s.arrayJobId(), s.arrayTaskId(), s.arrayTasks());
     }
 
     static dev.sluice.contracts.job.JobState contractState(JobState s) {

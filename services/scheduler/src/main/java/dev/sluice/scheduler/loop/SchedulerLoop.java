@@ -292,7 +292,7 @@ public final class SchedulerLoop implements AutoCloseable {
             policyRecords.clear();
             List<Decision> decisions = decide(batch, tick);
             List<ProducerRecord<String, byte[]>> out =
-                    Outputs.records(decisions, config.clusterName(), submissions::get);
+                    Outputs.records(decisions, config.clusterName(), submissions);
             out.addAll(policyRecords.values());
             if (forgetEnded(decisions)) {
                 out.add(StateRecords.ended(ended));
