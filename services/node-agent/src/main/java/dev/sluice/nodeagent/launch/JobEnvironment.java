@@ -80,7 +80,41 @@ public final class JobEnvironment {
             env.put("SLURM_MEM_PER_CPU", Long.toString(res.memPerCpuMb()));
         }
         env.put("SLURM_TASKS_PER_NODE", perNode(alloc, NodeAllocation::tasks));
+        array(env, launch);
         return env;
+    }
+
+    /** An array task's variables, as Slurm sets them; nothing for a job that is not an array task. */
+    static void array(Map<String, String> env, LaunchRequested launch) {
+        if (launch.arrayJobId() == null || launch.arrayTaskId() == null) {
+            return;
+        }
+        env.put("SLURM_ARRAY_JOB_ID", Long.toString(launch.arrayJobId()));
+        env.put("SLURM_ARRAY_TASK_ID", Integer.toString(launch.arrayTaskId()));
+        String spec = launch.spec() == null ? null : launch.spec().array();
+        if (spec == null || spec.isBlank()) {
+            return;
+        }
+        int[] ids = dev.sluice.scheduler.core.ArraySpec.parse(spec).ids().clone();
+        java.util.Arrays.sort(ids);
+        env.put("SLURM_ARRAY_TASK_COUNT", Integer.toString(ids.length));
+        env.put("SLURM_ARRAY_TASK_MIN", Integer.toString(ids[0]));
+        env.put("SLURM_ARRAY_TASK_MAX", Integer.toString(ids[ids.length - 1]));
+        env.put("SLURM_ARRAY_TASK_STEP", Integer.toString(step(ids)));
+    }
+
+    /** The common distance of evenly spaced ids ({@code 0-15:4} gives 4); 1 otherwise, or for a single id. */
+    private static int step(int[] sorted) {
+        if (sorted.length < 2) {
+            return 1;
+        }
+        int step = sorted[1] - sorted[0];
+        for (int i = 2; i < sorted.length; i++) {
+            if (sorted[i] - sorted[i - 1] != step) {
+                return 1;
+            }
+        }
+        return step;
     }
 
     public static String jobName(JobSpec spec) {

@@ -566,10 +566,8 @@ public final class JobSupervisor implements AutoCloseable {
         }
         String name = JobEnvironment.jobName(spec);
         String user = owner == null ? System.getProperty("user.name") : owner.user();
-        Path out = OutputPaths.resolve(workDir, spec.stdout() == null ? OutputPaths.DEFAULT_STDOUT : spec.stdout(),
-                launch.jobId(), name, user, node);
-        Path err = spec.stderr() == null ? out
-                : OutputPaths.resolve(workDir, spec.stderr(), launch.jobId(), name, user, node);
+        Path out = OutputPaths.resolve(workDir, OutputPaths.stdoutPattern(launch), launch, name, user, node);
+        Path err = spec.stderr() == null ? out : OutputPaths.resolve(workDir, spec.stderr(), launch, name, user, node);
         if (spec.env() != null && "1".equals(spec.env().get(ATTACH_ENV))) {
             // srun outside an allocation streams the batch script's output from here (docs/steps.md)
             out = dir.file(ATTACHED_STDOUT);

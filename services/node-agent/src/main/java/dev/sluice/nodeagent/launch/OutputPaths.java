@@ -50,6 +50,26 @@ public final class OutputPaths {
         return out.toString();
     }
 
+    /** Slurm's default output of an array task: {@code slurm-%A_%a.out}. */
+    public static final String DEFAULT_ARRAY_STDOUT = "slurm-%A_%a.out";
+
+    /** The --output pattern of a launch, or Slurm's default for it (an array task's differs). */
+    public static String stdoutPattern(dev.sluice.contracts.node.LaunchRequested launch) {
+        String given = launch.spec() == null ? null : launch.spec().stdout();
+        if (given != null) {
+            return given;
+        }
+        return launch.arrayJobId() != null && launch.arrayTaskId() != null ? DEFAULT_ARRAY_STDOUT : DEFAULT_STDOUT;
+    }
+
+    /** A batch script's file, with the launch's array ids for {@code %A} and {@code %a}. */
+    public static Path resolve(Path workDir, String pattern, dev.sluice.contracts.node.LaunchRequested launch,
+                               String jobName, String user, String node) {
+        Long taskId = launch.arrayTaskId() == null ? null : launch.arrayTaskId().longValue();
+        return workDir.resolve(expand(pattern, launch.jobId(), jobName, user, node,
+                launch.arrayTaskId() == null ? null : launch.arrayJobId(), taskId, null, 0)).normalize();
+    }
+
     /** The file a pattern names: relative paths are relative to the job's working directory. */
     public static Path resolve(Path workDir, String pattern, long jobId, String jobName, String user, String node) {
         return workDir.resolve(expand(pattern, jobId, jobName, user, node)).normalize();
