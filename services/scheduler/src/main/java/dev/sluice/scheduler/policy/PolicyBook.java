@@ -30,8 +30,18 @@ public final class PolicyBook {
             case QosChanged q -> q.removed();
             case FairshareUsage u -> false;
         };
-        AccountingEvent before = removed ? latest.remove(e.key()) : latest.put(e.key(), e);
+        String key = bookKey(e);
+        AccountingEvent before = removed ? latest.remove(key) : latest.put(key, e);
         return removed ? before != null : !sameState(before, e);
+    }
+
+    /**
+     * Where an event is kept. A {@link FairshareUsage} has its association's {@code key()} (the same Kafka key, so
+     * both stay in order on one partition), but it is a different fact: keyed alike, every usage publish (every
+     * few seconds while jobs run) replaced the association and with it its shares and limits.
+     */
+    public static String bookKey(AccountingEvent e) {
+        return e instanceof FairshareUsage ? "usage:" + e.key() : e.key();
     }
 
     /** Ignores the event time, so a republish of an unchanged entity (accounting does it at every start) is no change. */
@@ -50,6 +60,7 @@ public final class PolicyBook {
         };
     }
 
+    /** Keyed by {@link #bookKey}. */
     public Map<String, AccountingEvent> entries() {
         return latest;
     }

@@ -1,6 +1,7 @@
 package dev.sluice.scheduler.policy;
 
 import dev.sluice.contracts.accounting.AssociationChanged;
+import dev.sluice.contracts.accounting.FairshareUsage;
 import dev.sluice.scheduler.core.Input;
 import dev.sluice.scheduler.core.JobRequest;
 import dev.sluice.scheduler.core.PriorityStrategy;
@@ -77,6 +78,50 @@ class SacctmgrPolicyTest {
 
         assertThat(s.job(1).orElseThrow().reason()).isEqualTo(Reason.ASSOC_GRP_GRES);
         assertThat(s.job(2).orElseThrow().state()).isEqualTo(dev.sluice.scheduler.core.JobState.RUNNING);
+    }
+
+    /**
+     * Accounting publishes every association's usage every few seconds, under the association's own Kafka key. The
+     * live failure of the two tests above: the usage replaced the association in the book, so shares and limits
+     * were gone once the first usage arrived.
+     */
+    @Test
+    void usageUnderTheSameKeyKeepsTheAssociationsSharesAndLimits() {
+        String conf = """
+                ClusterName=sluice
+                PriorityType=priority/multifactor
+                PriorityWeightFairshare=10000
+                PriorityWeightAge=0
+                PriorityWeightJobSize=0
+                PartitionName=cpu Nodes=ALL Default=YES MaxTime=INFINITE State=UP
+                """;
+        PolicyBook book = new PolicyBook();
+        book.apply(account("root", null, 1, Map.of()));
+        book.apply(account("lab100", "root", 100, Map.of()));
+        book.apply(account("lab50", "root", 50, Map.of()));
+        book.apply(account("many", "root", 1, Map.of("MaxJobs", "2")));
+        book.apply(user("alice", "many", Map.of(), "many"));
+        book.apply(user("alice", "lab100", Map.of(), "many"));
+        book.apply(user("alice", "lab50", Map.of(), "many"));
+        for (String acct : List.of("root", "lab100", "lab50", "many")) {
+            assertThat(book.apply(new FairshareUsage("sluice", acct, null, 0.0, T0))).isTrue();
+        }
+        for (String acct : List.of("lab100", "lab50", "many")) {
+            assertThat(book.apply(new FairshareUsage("sluice", acct, "alice", 0.0, T0))).isTrue();
+        }
+        assertThat(book.policy().accounts()).extracting(a -> a.name() + "=" + a.shares())
+                .containsExactlyInAnyOrder("lab100=100.0", "lab50=50.0", "many=1.0");
+        assertThat(book.policy().users()).hasSize(3);
+
+        Scheduler s = scheduler(conf, book);
+        for (int id = 1; id <= 3; id++) {
+            s.handle(new Input.Submit(id, "alice", null, req(1, null).withAccount("many", null), T0.plusSeconds(id)));
+        }
+        assertThat(s.job(3).orElseThrow().reason()).isEqualTo(Reason.ASSOC_MAX_JOBS_LIMIT);
+        s.handle(new Input.Submit(4, "alice", null, req(8, null).withAccount("lab50", null), T0.plusSeconds(4)));
+        s.handle(new Input.Submit(5, "alice", null, req(8, null).withAccount("lab100", null), T0.plusSeconds(5)));
+        assertThat(s.job(5).orElseThrow().reason()).isEqualTo(Reason.RESOURCES);
+        assertThat(s.job(4).orElseThrow().reason()).isEqualTo(Reason.PRIORITY);
     }
 
     private static JobRequest req(int tasks, Integer time) {
