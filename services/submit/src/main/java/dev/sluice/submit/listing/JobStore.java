@@ -6,6 +6,7 @@ import dev.sluice.contracts.job.JobStateChanged;
 import dev.sluice.contracts.job.JobSubmitted;
 import dev.sluice.contracts.job.NodeAllocation;
 import dev.sluice.contracts.job.Resources;
+import dev.sluice.scheduler.core.ArraySpec;
 import dev.sluice.scheduler.core.config.Hostlist;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
@@ -70,7 +71,34 @@ public class JobStore {
                 s.owner().gid(), s.spec().partition(), s.spec().account(), s.spec().qos(), time(s.submitTime()),
                 s.spec().timeLimitMinutes(), numNodes, ntasks * cpus, ntasks, cpus, mem, s.spec().workDir(),
                 s.spec().stdout(), s.spec().stderr())));
+        if (s.spec().array() != null) {
+            recordArray(s.jobId(), ArraySpec.parse(s.spec().array()).format());
+        }
     }
+
+    /**
+     * The array's own row starts as its whole pending remainder (squeue's {@code 42_[0-9%2]}) until the scheduler
+     * says otherwise; rows of its tasks that arrived first (a rebuild from Kafka) get the array's spec.
+     */
+    private void recordArray(long arrayJobId, String tasks) {
+        query("""
+                UPDATE jobs SET array_job_id = $1, array_tasks = $2
+                WHERE job_id = $1 AND version = 0
+                """, Tuple.of(arrayJobId, tasks));
+        query(COPY_ARRAY_SPEC + " AND t.array_job_id = $1", Tuple.of(arrayJobId));
+    }
+
+    /** What an array task's row takes from its array's submission. */
+    private static final String COPY_ARRAY_SPEC = """
+            UPDATE jobs t SET name = a.name, user_name = a.user_name, uid = a.uid, gid = a.gid,
+                partition = COALESCE(t.partition, a.partition), account = a.account, qos = a.qos,
+                submit_time = a.submit_time, time_limit_minutes = a.time_limit_minutes,
+                ntasks = a.ntasks, cpus_per_task = a.cpus_per_task, mem_mb = a.mem_mb,
+                num_cpus = COALESCE(t.num_cpus, a.num_cpus), num_nodes = COALESCE(t.num_nodes, a.num_nodes),
+                work_dir = a.work_dir, stdout = a.stdout, stderr = a.stderr
+            FROM jobs a
+            WHERE a.job_id = $1 AND t.job_id <> a.job_id AND t.user_name IS NULL AND a.user_name IS NOT NULL
+            """;
 
     /** Applies a state change unless a newer version of the job is already stored. */
     public void applyStateChange(JobStateChanged e) {
@@ -93,6 +121,25 @@ public class JobStore {
                 e.reason() == null ? "None" : e.reason(),
                 waiting ? null : time(e.time()), terminal ? time(e.time()) : null,
                 e.nodes(), numNodes, e.exitCode(), e.signal(), waiting)));
+        if (e.arrayJobId() != null) {
+            // A task, or the remainder that moved to its lowest pending task's id: it is what the newest event says.
+            query("""
+                    UPDATE jobs SET array_job_id = $2, array_task_id = $3, array_tasks = $4
+                    WHERE job_id = $1 AND version = $5
+                    """, Tuple.from(Arrays.asList(e.jobId(), e.arrayJobId(), e.arrayTaskId(), e.arrayTasks(),
+                    e.version())));
+            query(COPY_ARRAY_SPEC + " AND t.job_id = $2", Tuple.of(e.arrayJobId(), e.jobId()));
+        }
+    }
+
+    /** Whether any task of array {@code arrayJobId} (or its pending remainder) is still live: scancel 42 applies. */
+    public boolean arrayLive(long arrayJobId) {
+        return query("""
+                SELECT 1 FROM jobs WHERE array_job_id = $1
+                  AND state NOT IN ('COMPLETED', 'FAILED', 'CANCELLED', 'TIMEOUT', 'NODE_FAIL', 'OUT_OF_MEMORY',
+                                    'PREEMPTED', 'BOOT_FAIL', 'DEADLINE')
+                LIMIT 1
+                """, Tuple.of(arrayJobId)).size() > 0;
     }
 
     public void applyAllocation(AllocationGranted a) {
@@ -117,7 +164,7 @@ public class JobStore {
                 WHERE ($1::text[] IS NULL OR user_name = ANY($1))
                   AND ($2::text[] IS NULL OR state = ANY($2))
                   AND ($3::text[] IS NULL OR partition = ANY($3))
-                  AND ($4::bigint[] IS NULL OR job_id = ANY($4))
+                  AND ($4::bigint[] IS NULL OR job_id = ANY($4) OR array_job_id = ANY($4))
                 ORDER BY job_id
                 """, Tuple.from(Arrays.asList(users == null ? null : users.toArray(String[]::new),
                 states == null ? null : states.toArray(String[]::new),
@@ -149,6 +196,7 @@ public class JobStore {
                 iso(r, "submit_time"), iso(r, "start_time"), iso(r, "end_time"), r.getInteger("time_limit_minutes"),
                 r.getString("nodes"), r.getInteger("num_nodes"), r.getInteger("num_cpus"), r.getInteger("ntasks"),
                 r.getInteger("cpus_per_task"), r.getLong("mem_mb"), r.getInteger("exit_code"),
-                r.getInteger("signal"), r.getString("work_dir"), r.getString("stdout"), r.getString("stderr"));
+                r.getInteger("signal"), r.getString("work_dir"), r.getString("stdout"), r.getString("stderr"),
+                r.getLong("array_job_id"), r.getInteger("array_task_id"), r.getString("array_tasks"));
     }
 }

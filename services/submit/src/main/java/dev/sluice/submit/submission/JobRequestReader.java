@@ -148,12 +148,6 @@ public final class JobRequestReader {
         return value.strip();
     }
 
-    /**
-     * Off until the scheduler service can launch array tasks: its launch outputs look a task's job id up among the
-     * submissions and find only the array job id's, which sends the scheduler loop into a rebuild loop.
-     */
-    static final boolean ARRAYS_ENABLED = false;
-
     private static String array(String value) {
         if (value == null) {
             return null;
@@ -162,9 +156,6 @@ public final class JobRequestReader {
             ArraySpec.parse(value.strip());
         } catch (IllegalArgumentException e) {
             throw new SbatchOptionException("Batch job submission failed: " + ArraySpec.INVALID);
-        }
-        if (!ARRAYS_ENABLED) {
-            throw new SbatchOptionException("option '--array' is not supported by Sluice yet");
         }
         return value.strip();
     }

@@ -105,7 +105,9 @@ public class JobsResource {
         JobView job = store.find(jobId(id)).orElseThrow(() -> ApiException.notFound(INVALID_JOB_ID));
         mustOwn(job);
         JobState state = JobState.valueOf(job.state());
-        if (JobStateMachine.isTerminal(state) || state == JobState.COMPLETING) {
+        // scancel 42 of an array whose task 42_0 ended still cancels the array's other tasks
+        boolean liveArray = job.arrayJobId() != null && job.arrayJobId() == job.jobId() && store.arrayLive(job.jobId());
+        if ((JobStateMachine.isTerminal(state) || state == JobState.COMPLETING) && !liveArray) {
             throw new ApiException(409, "Job/step already completing or completed");
         }
         String requestedBy = callers.current().authenticated() ? callers.current().name()

@@ -185,9 +185,10 @@ class JobRequestReaderTest {
         assertThat(plain.array()).isNull();
         assertThat(plain.dependency()).isNull();
         assertThat(JobRequestReader.arraySize(plain)).isEqualTo(1);
-        // a well-formed array is refused until the scheduler service launches array tasks (JobRequestReader)
-        assertThatThrownBy(() -> read("#!/bin/sh\n", "--array=1,3,5"))
-                .hasMessage("option '--array' is not supported by Sluice yet");
+        JobSpec array = read("#!/bin/sh\n", "--array=1,3,5");
+        assertThat(array.array()).isEqualTo("1,3,5");
+        assertThat(array.stdout()).isEqualTo("slurm-%A_%a.out");
+        assertThat(JobRequestReader.arraySize(array)).isEqualTo(3);
     }
 
     @Test
