@@ -132,6 +132,11 @@ public final class SchedulerLoop implements AutoCloseable {
         return ready && thread.isAlive();
     }
 
+    /** False once the loop's thread ended: closed, fenced by another instance, or (tests) crashed. */
+    public boolean alive() {
+        return thread.isAlive();
+    }
+
     public boolean crashed() {
         return crashed;
     }
