@@ -250,7 +250,7 @@ public class StepRoutes {
             };
             try {
                 self[0] = PartRun.start(sup, spec, listener, null, steps.env().physicalCpus(),
-                        () -> steps.remove(self[0]));
+                        () -> steps.remove(self[0]), steps.spares());
             } catch (StepRejected e) {
                 ctx.vertx().runOnContext(v -> error(ctx, e.status(), e.getMessage()));
                 return;

@@ -66,9 +66,14 @@ public final class PartRun {
     private volatile String abortDetail;
     private volatile String pmixFirstBad;
     private Path pmixWork;
+    private Path pmixStatusFile;
+    private Path pmixAddressFile;
+    /** --mpi=pmix through a warm spare helper (root): ranks started through sluice-stepd, one per rank */
+    private PmixSpares.Spare spare;
     private volatile String pmixAddress;
     private Runnable onEnd = () -> {
     };
+    private PmixSpares spares;
 
     private static final class TaskProc {
         final TaskLayout.Task task;
@@ -80,6 +85,8 @@ public final class PartRun {
         volatile boolean exited;
         /** --mpi=pmix: this process is the node's PMIx helper, running all of {@code spec.tasks()} */
         boolean pmixHelper;
+        /** ... a warm spare: not a sluice-stepd, each rank has its own (pid and status files per rank) */
+        boolean warm;
 
         TaskProc(TaskLayout.Task task) {
             this.task = task;
@@ -111,9 +118,17 @@ public final class PartRun {
     public static PartRun start(JobSupervisor supervisor, PartSpec spec, StepListener listener,
                                 FenceExchange leaderFence, UnaryOperator<List<Integer>> physicalCpus,
                                 Runnable onEnd) throws StepRejected {
+        return start(supervisor, spec, listener, leaderFence, physicalCpus, onEnd, null);
+    }
+
+    /** @param spares this node's warm PMIx helpers (null: a --mpi=pmix share starts a cold one) */
+    public static PartRun start(JobSupervisor supervisor, PartSpec spec, StepListener listener,
+                                FenceExchange leaderFence, UnaryOperator<List<Integer>> physicalCpus,
+                                Runnable onEnd, PmixSpares spares) throws StepRejected {
         JobSupervisor.JobContext ctx = job(supervisor, spec.jobId());
         PartRun run = new PartRun(supervisor, ctx, spec, listener);
         run.onEnd = onEnd;
+        run.spares = spares;
         try {
             run.launch(leaderFence, physicalCpus);
         } catch (StepRejected | RuntimeException e) {
@@ -177,16 +192,27 @@ public final class PartRun {
         if (pmix) {
             pmixWork = stepDir.resolve("pmix-node");
             try {
-                Files.createDirectories(pmixWork);
-                if (owner != null && supervisor.runsAsRoot()) {
-                    Files.setAttribute(pmixWork, "unix:gid", owner.gid());
-                    Files.setAttribute(pmixWork, "unix:uid", owner.uid());
+                // the ranks' TMPDIR and Open MPI's backing files, made here so a root helper never creates
+                // anything below a directory the user owns
+                for (Path d : List.of(pmixWork, pmixWork.resolve("tmp"), pmixWork.resolve("shm"))) {
+                    Files.createDirectories(d);
+                    if (owner != null && supervisor.runsAsRoot()) {
+                        Files.setAttribute(d, "unix:gid", owner.gid(), java.nio.file.LinkOption.NOFOLLOW_LINKS);
+                        Files.setAttribute(d, "unix:uid", owner.uid(), java.nio.file.LinkOption.NOFOLLOW_LINKS);
+                    }
                 }
             } catch (IOException e) {
                 throw StepRejected.unable(jobId, "node " + node + ": cannot create " + pmixWork + ": " + e.getMessage());
             }
+            pmixStatusFile = pmixWork.resolve("status");
+            pmixAddressFile = pmixWork.resolve("channel.address");
+            spare = spares == null ? null : spares.take().orElse(null);
         }
-        for (TaskLayout.Task t : pmix ? spec.tasks().subList(0, 1) : spec.tasks()) {
+        if (spare != null) {
+            startWarmPmix(cwd, rlimits, nodeGpus, tmp, physicalCpus);
+        }
+        for (TaskLayout.Task t : spare != null ? List.<TaskLayout.Task>of()
+                : pmix ? spec.tasks().subList(0, 1) : spec.tasks()) {
             TaskProc proc = new TaskProc(t);
             Map<String, String> env = environment(t, nodeGpus);
             List<String> argv = spec.argv();
@@ -267,9 +293,97 @@ public final class PartRun {
         }
     }
 
+    /**
+     * --mpi=pmix through this node's warm spare helper: every rank gets a sluice-stepd command line of its own (the
+     * job's user and groups, the step's cgroup, the rank's own CPUs, the limits, the step's environment: exactly
+     * what a non-MPI task gets) in a file only the agent can write; the spare reads the step from its stdin, hosts
+     * the PMIx server, and execs each rank through that command line.
+     */
+    private void startWarmPmix(String cwd, List<StepLaunch.Rlimit> rlimits, List<Integer> nodeGpus, Path tmp,
+                               UnaryOperator<List<Integer>> physicalCpus) throws StepRejected {
+        long jobId = spec.jobId();
+        Owner owner = ctx.launch().owner();
+        boolean asUser = owner != null && supervisor.runsAsRoot();
+        int uid = asUser ? owner.uid() : PmixLaunch.selfId("uid");
+        int gid = asUser ? owner.gid() : PmixLaunch.selfId("gid");
+        Map<Integer, dev.sluice.pmix.RankLaunch.Entry> ranks = new LinkedHashMap<>();
+        for (TaskLayout.Task t : spec.tasks()) {
+            Map<String, String> env = environment(t, nodeGpus);
+            env.put("SLURM_MPI_TYPE", "pmix");
+            env.put("TMPDIR", tmp.toString());
+            env.put("OMPI_MCA_btl_vader_backing_directory", tmp.toString());
+            StepLaunch.Builder b = StepLaunch.builder(spec.argv())
+                    .environment(env)
+                    .workDir(Path.of(cwd))
+                    .stdin(Path.of("/dev/null"))
+                    .setsid(true)
+                    .statusFile(stepDir.resolve("task-" + t.rank() + ".status"))
+                    .pidFile(stepDir.resolve("task-" + t.rank() + ".pid"));
+            List<Integer> cpus = physicalCpus.apply(t.cpus());
+            if (!cpus.isEmpty()) {
+                b.cpus(cpus);
+            }
+            if (asUser) {
+                b.user(owner.uid(), owner.gid(), ctx.groups());
+            }
+            stepCgroup.procsFiles().forEach(b::cgroupProcs);
+            rlimits.forEach(b::rlimit);
+            StepLaunch launch = b.build();
+            ranks.put(t.rank(), new dev.sluice.pmix.RankLaunch.Entry(
+                    supervisor.settings().launcher().command(launch), launch.environment()));
+        }
+        TaskProc proc = new TaskProc(spec.tasks().getFirst());
+        proc.pmixHelper = true;
+        proc.warm = true;
+        proc.process = spare.process();
+        pmixStatusFile = spare.dir().resolve("status");
+        pmixAddressFile = spare.dir().resolve("channel.address");
+        try {
+            Path file = spare.dir().resolve("ranks");
+            dev.sluice.pmix.RankLaunch.write(file, ranks);
+            dev.sluice.pmix.HelperSpec h = PmixLaunch.spec(spec, uid, gid, pmixWork, spare.dir(), spec.masterAddr());
+            // the program and its arguments travel in the rank launch file; the line names the program only
+            h = new dev.sluice.pmix.HelperSpec(h.jobId(), h.stepId(), h.nodeNames(), h.layout(), h.nodeIndex(),
+                    h.channel(), h.uid(), h.gid(), h.workDir(), h.addressFile(), h.statusFile(),
+                    List.of(spec.argv().getFirst().replaceAll("[\\t\\n]", " ")), file);
+            String line = "--secret\t" + spec.pmiSecret() + "\t" + String.join("\t", h.toArgs()) + "\n";
+            if (line.chars().filter(c -> c == '\n').count() != 1) {
+                throw new IllegalArgumentException("a node name or path holds a line break");
+            }
+            tasks.add(proc);
+            proc.pumps.add(pump(proc, proc.process.getInputStream(), false));
+            proc.pumps.add(pump(proc, proc.process.getErrorStream(), true));
+            try (var in = proc.process.getOutputStream()) {
+                in.write(line.getBytes(StandardCharsets.UTF_8));
+            }
+        } catch (IOException | RuntimeException e) {
+            proc.process.destroyForcibly();
+            throw StepRejected.unable(jobId, "node " + node + ": cannot hand the step to the PMIx helper: "
+                    + e.getMessage());
+        }
+    }
+
+    /** A warm helper's ranks each have a sluice-stepd status file: their usage summed, as one task tree's would be. */
+    private Optional<StepStatus> ranksUsage() {
+        long user = 0;
+        long sys = 0;
+        long rss = 0;
+        boolean any = false;
+        for (TaskLayout.Task t : spec.tasks()) {
+            Optional<StepStatus> st = readStatus(t.rank());
+            if (st.isPresent()) {
+                any = true;
+                user += st.get().userMs();
+                sys += st.get().systemMs();
+                rss = Math.max(rss, st.get().maxRssKb());
+            }
+        }
+        return any ? Optional.of(new StepStatus(0, 0, user, sys, rss, Optional.empty())) : Optional.empty();
+    }
+
     /** Node 0's helper writes its channel's {@code host:port} once listening; the other nodes need it. */
     private String awaitPmixAddress(TaskProc helper) throws StepRejected {
-        Path file = pmixWork.resolve("channel.address");
+        Path file = pmixAddressFile;
         long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (System.nanoTime() < end) {
             try {
@@ -454,7 +568,7 @@ public final class PartRun {
 
     /** The helper's status file: one exit per local rank; without one (killed), every rank ends as the helper did. */
     private void pmixExits(TaskProc proc) {
-        Map<Integer, int[]> status = PmixLaunch.readStatus(pmixWork.resolve("status"));
+        Map<Integer, int[]> status = PmixLaunch.readStatus(pmixStatusFile);
         int exit = proc.exitCode;
         int sig = proc.signal;
         for (TaskLayout.Task t : spec.tasks()) {
@@ -478,8 +592,12 @@ public final class PartRun {
                 // a child of the task may still hold the pipe: its output keeps flowing until the part ends
                 p.join(1000);
             }
-            Optional<StepStatus> status = readStatus(proc.task.rank());
-            if (status.isPresent()) {
+            Optional<StepStatus> status = proc.warm ? ranksUsage() : readStatus(proc.task.rank());
+            if (proc.warm) {
+                proc.status = status.orElse(null);
+                proc.exitCode = rc > 128 ? 0 : rc;
+                proc.signal = rc > 128 ? rc - 128 : 0;
+            } else if (status.isPresent()) {
                 proc.status = status.get();
                 proc.exitCode = status.get().exitCode();
                 proc.signal = status.get().signal();
@@ -530,6 +648,10 @@ public final class PartRun {
             if (p.process == null || p.exited) {
                 continue;
             }
+            if (p.warm) {
+                signalWarmRanks(p, sig);
+                continue;
+            }
             switch (sig) {
                 case "TERM", "INT", "HUP", "USR1", "USR2", "CONT" -> ProcFs.signal(p.process.pid(), sig);
                 case "KILL" -> {
@@ -543,6 +665,32 @@ public final class PartRun {
         }
         if (sig.equals("KILL")) {
             stepCgroup.killAll();
+        }
+    }
+
+    /**
+     * A warm helper runs as root and is not a sluice-stepd: the signal goes to each rank's process group (its pid
+     * file, written by its own sluice-stepd); the helper sees its ranks end and reports them. A helper that is
+     * still there seconds after a KILL (stuck on a lost node) is killed too.
+     */
+    private void signalWarmRanks(TaskProc p, String sig) {
+        for (TaskLayout.Task t : spec.tasks()) {
+            try {
+                long pid = Long.parseLong(Files.readString(stepDir.resolve("task-" + t.rank() + ".pid")).trim());
+                ProcFs.signalGroup(pid, sig);
+            } catch (IOException | NumberFormatException e) {
+                // not started yet, or already gone
+            }
+        }
+        if (sig.equals("KILL")) {
+            stepCgroup.killAll();
+            Process helper = p.process;
+            helper.onExit().completeOnTimeout(helper, 5, TimeUnit.SECONDS).thenAccept(h -> {
+                if (h.isAlive()) {
+                    h.descendants().forEach(ProcessHandle::destroyForcibly);
+                    h.destroyForcibly();
+                }
+            });
         }
     }
 
@@ -601,6 +749,10 @@ public final class PartRun {
     private void cleanUp() {
         if (pmi != null) {
             pmi.close();
+        }
+        if (spare != null) {
+            PmixSpares.Spare used = spare;
+            used.process().onExit().thenRun(() -> PmixSpares.release(used));
         }
         if (fence != null) {
             try {

@@ -54,7 +54,7 @@ public final class PmixLaunch {
                 : Optional.empty();
     }
 
-    private static List<Path> codeSources() {
+    static List<Path> codeSources() {
         List<Path> cp = new ArrayList<>();
         for (Class<?> c : List.of(PmixStepHelper.class, StepLayout.class)) {
             try {
@@ -138,6 +138,11 @@ public final class PmixLaunch {
     }
 
     static HelperSpec spec(PartSpec part, int uid, int gid, Path workDir, String bindHost) {
+        return spec(part, uid, gid, workDir, workDir, bindHost);
+    }
+
+    /** @param filesDir where the helper writes its status and channel address files (a warm root helper: its own) */
+    static HelperSpec spec(PartSpec part, int uid, int gid, Path workDir, Path filesDir, String bindHost) {
         StepLayout layout = new StepLayout("sluice." + part.jobId() + "." + part.stepId(), part.ranksByNode());
         InetSocketAddress channel;
         if (part.nodeIndex() == 0) {
@@ -147,8 +152,8 @@ public final class PmixLaunch {
             channel = InetSocketAddress.createUnresolved(hp[0], Integer.parseInt(hp[1]));
         }
         return new HelperSpec(Long.toString(part.jobId()), part.stepId(), part.stepNodes(), layout, part.nodeIndex(),
-                channel, uid, gid, workDir, part.nodeIndex() == 0 ? workDir.resolve("channel.address") : null,
-                workDir.resolve("status"), part.argv());
+                channel, uid, gid, workDir, part.nodeIndex() == 0 ? filesDir.resolve("channel.address") : null,
+                filesDir.resolve("status"), part.argv());
     }
 
     /**

@@ -50,6 +50,11 @@ public final class StepCoordinator {
         void add(PartRun part);
 
         void remove(PartRun part);
+
+        /** This node's warm PMIx helpers, or null. */
+        default PmixSpares spares() {
+            return null;
+        }
     }
 
     private final Env env;
@@ -187,7 +192,7 @@ public final class StepCoordinator {
                 if (p.node().equals(env.supervisor().node())) {
                     PartRun[] self = new PartRun[1];
                     self[0] = PartRun.start(env.supervisor(), spec, listener, leader, env.physicalCpus(),
-                            () -> env.parts().remove(self[0]));
+                            () -> env.parts().remove(self[0]), env.parts().spares());
                     env.parts().add(self[0]);
                     parts.put(p.node(), self[0]);
                     if (request.mpi().equals("pmix") && p.index() == 0) {

@@ -33,6 +33,40 @@ public class StepService implements StepCoordinator.PartRegistry, JobSupervisor.
         this.supervisor = supervisor;
         this.env = new StepCoordinator.Env(supervisor, remotes, mpiDefault, clusterHost, physicalCpus, this);
         supervisor.stepHooks(this);
+        if (spareWanted()) {
+            spares = PmixSpares.start(supervisor.node()).orElse(null);
+        }
+    }
+
+    private volatile PmixSpares spares;
+
+    /** {@code sluice.node.pmix-spare} (default true): keep a warm PMIx helper on this node for --mpi=pmix steps. */
+    private static boolean spareWanted() {
+        String p = System.getProperty("sluice.node.pmix-spare");
+        if (p == null) {
+            try {
+                p = org.eclipse.microprofile.config.ConfigProvider.getConfig()
+                        .getOptionalValue("sluice.node.pmix-spare", String.class).orElse(null);
+            } catch (RuntimeException | LinkageError e) {
+                // no configuration outside Quarkus (plain unit tests): the default
+            }
+        }
+        return p == null || !p.strip().equalsIgnoreCase("false");
+    }
+
+    /** This node's warm PMIx helpers; null when pmix is unavailable or spares are off. */
+    public PmixSpares spares() {
+        return spares;
+    }
+
+    /** Agent stop: the spare helper goes with the agent. */
+    @jakarta.annotation.PreDestroy
+    public void close() {
+        PmixSpares s = spares;
+        spares = null;
+        if (s != null) {
+            s.close();
+        }
     }
 
     public Optional<JobSupervisor> supervisor() {

@@ -54,6 +54,8 @@ class StepRunTest {
     final Events eventsA = new Events();
     final Events eventsB = new Events();
     final StepService registry = new StepService();
+    /** node sb's warm PMIx helper (sa's belongs to {@code registry}, as in the agent) */
+    PmixSpares sbSpares;
     List<Integer> online;
 
     static final class Events implements StepEventSink {
@@ -81,7 +83,8 @@ class StepRunTest {
             throw new StepRejected(403, "wrong token");
         }
         PartRun[] self = new PartRun[1];
-        self[0] = PartRun.start(sb, spec, listener, null, sb::physicalCpus, () -> registry.remove(self[0]));
+        self[0] = PartRun.start(sb, spec, listener, null, sb::physicalCpus, () -> registry.remove(self[0]),
+                sbSpares);
         return new RemoteAgents.RemotePart() {
             @Override
             public void signal(String sig) {
@@ -107,6 +110,7 @@ class StepRunTest {
         sa.agentAddress("127.0.0.1:1");
         sb.agentAddress("127.0.0.1:2");
         registry.attach(sa, inProcess, "none", "127.0.0.1", sa::physicalCpus);
+        sbSpares = PmixSpares.start("sb").orElse(null);
     }
 
     private JobSupervisor supervisor(String node, StepEventSink sink) throws IOException {
@@ -121,6 +125,10 @@ class StepRunTest {
 
     @AfterAll
     void stop() {
+        registry.close();
+        if (sbSpares != null) {
+            sbSpares.close();
+        }
         sa.close();
         sb.close();
     }
@@ -377,21 +385,44 @@ class StepRunTest {
     }
 
     @Test
-    void pmixRanksRunAsTheUserInTheStepsCgroupOnTheStepsCpus() throws Exception {
+    void pmixRanksRunAsTheUserInTheStepsCgroupEachOnItsOwnCpu() throws Exception {
         assumeTrue(Files.isExecutable(Path.of("/usr/bin/mpicc.openmpi")), "/usr/bin/mpicc.openmpi not found: install"
                 + " the Debian packages 'openmpi-bin libopenmpi-dev libpmix-dev' to run the real-MPI step tests");
         assumeTrue(PmixLaunch.unavailable().isEmpty(), () -> "pmix unavailable: " + PmixLaunch.unavailable().get());
+        assertThat(registry.spares()).as("a warm PMIx helper on sa").isNotNull();
         long id = waitingJob();
+        // 4 ranks on sa: virtual CPUs 0..3, each rank bound to its own, as non-MPI tasks are
         Collected s = run(id, request(sh("echo \"task $SLURM_PROCID uid $(id -u) pmix ${PMIX_RANK:-none} "
-                + "$(grep Cpus_allowed_list /proc/self/status | tr -d '\t') $(grep -c step_ /proc/self/cgroup)\""),
-                2, 1, null, null, "pmix"));
+                + "$(grep Cpus_allowed_list /proc/self/status | tr -d '\t') $(grep -c job_$SLURM_JOB_ID/step_ "
+                + "/proc/self/cgroup) $FROM_SRUN $LOCAL_RANK\""), 4, 1, null, null, "pmix"));
         assertThat(s.finished()).as(s.text("err")).containsEntry("state", "COMPLETED");
         String out = s.text("out");
-        for (int rank = 0; rank < 2; rank++) {
-            assertThat(out).containsPattern("task " + rank + " uid 65534 pmix " + rank
-                    + " Cpus_allowed_list:\\S+ [1-9]");
+        boolean cgroups = !sa.settings().cgroups().version().equals("none");
+        for (int rank = 0; rank < 4; rank++) {
+            assertThat(out).containsPattern("task " + rank + " uid 65534 pmix " + rank + " Cpus_allowed_list:"
+                    + online.get(rank % online.size()) + " " + (cgroups ? "[1-9]" : "0") + " yes " + rank + "\n");
         }
+        assertThat(s.of("exit")).extracting(e -> e.get("task")).containsExactlyInAnyOrder(0, 1, 2, 3);
+        // the used spare is replaced by a fresh one, which comes up ready
+        PmixSpares.Spare next = await("a new spare on sa", () -> registry.spares().current());
+        assertThat(next.ready.get(90, TimeUnit.SECONDS)).isTrue();
         endJob(id);
+    }
+
+    @Test
+    void aSpareHelperEndsWithTheAgentAndLeavesNothingBehind() throws Exception {
+        assumeTrue(PmixLaunch.unavailable().isEmpty(), () -> "pmix unavailable: " + PmixLaunch.unavailable().get());
+        PmixSpares spares = PmixSpares.start("sc").orElseThrow();
+        PmixSpares.Spare s = spares.current().orElseThrow();
+        assertThat(s.ready.get(90, TimeUnit.SECONDS)).as("spare said ready").isTrue();
+        assertThat(Files.isDirectory(s.dir())).isTrue();
+        assertThat(Files.getPosixFilePermissions(s.dir())).map(Object::toString)
+                .containsExactlyInAnyOrder("OWNER_READ", "OWNER_WRITE", "OWNER_EXECUTE", "GROUP_EXECUTE",
+                        "OTHERS_EXECUTE");
+        spares.close();
+        assertThat(s.process().isAlive()).isFalse();
+        assertThat(Files.exists(s.dir())).isFalse();
+        assertThat(spares.current()).isEmpty();
     }
 
     /**
