@@ -29,6 +29,18 @@ public interface JobCgroup {
     /** Pids now in the cgroup. */
     Set<Long> pids();
 
+    /**
+     * Pids in the job's step cgroups ({@code step_<n>}): the srun tasks, which a {@code --signal} without
+     * {@code B:} reaches, as Slurm signals every step but not the batch shell.
+     */
+    default Set<Long> stepPids() {
+        List<Path> files = new ArrayList<>();
+        for (Path d : dirs()) {
+            children(d).forEach(c -> files.add(c.resolve("cgroup.procs")));
+        }
+        return pidsIn(files);
+    }
+
     /** SIGKILL to every process in the cgroup, also those that left the job's process tree or session. */
     default void killAll() {
         for (int round = 0; round < 10; round++) {

@@ -32,6 +32,13 @@ public interface NodeConfig {
     @WithDefault("30s")
     Duration killWait();
 
+    /**
+     * Slurm's UnkillableStepTimeout: processes of a job still alive this long after SIGKILL (stuck in the kernel)
+     * drain the node with the reason {@code Kill task failed}, and the job's end is reported.
+     */
+    @WithDefault("60s")
+    Duration unkillableStepTimeout();
+
     /** How often running jobs are sampled for usage and checked for their end. */
     @WithDefault("500ms")
     Duration monitorInterval();

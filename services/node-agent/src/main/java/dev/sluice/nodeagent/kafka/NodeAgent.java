@@ -133,6 +133,7 @@ public class NodeAgent implements StepEventSink {
                 System.getenv(), launcher, cgroups, hardware.cpuIds(), config.pidsMax(), gpus, rlimits,
                 config.prolog().map(Path::of).orElse(null), config.epilog().map(Path::of).orElse(null)), this);
         supervisor.tokenKey(config.jobTokenKey().orElse(""));
+        supervisor.unkillableStepTimeout(config.unkillableStepTimeout());
         supervisor.drainListener(this::publishDrain);
         if (virtual > 0) {
             supervisor.virtualCpus(realSlice);

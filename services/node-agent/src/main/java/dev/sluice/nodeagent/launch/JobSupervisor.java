@@ -1,5 +1,6 @@
 package dev.sluice.nodeagent.launch;
 
+import dev.sluice.contracts.api.SignalOption;
 import dev.sluice.contracts.cloudevents.Json;
 import dev.sluice.contracts.job.JobSpec;
 import dev.sluice.contracts.job.JobState;
@@ -33,6 +34,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
@@ -93,7 +95,27 @@ public final class JobSupervisor implements AutoCloseable {
     /** Why the node takes no more jobs (a failed prolog or epilog), null while it does. */
     private volatile String drainReason;
     /** Cgroups of reported jobs that could not be removed yet (a process was still leaving). */
-    private final List<JobCgroup> leftovers = new CopyOnWriteArrayList<>();
+    private final List<Leftover> leftovers = new CopyOnWriteArrayList<>();
+
+    /** A reported job's cgroup that still holds processes, and since when (for UnkillableStepTimeout). */
+    private static final class Leftover {
+        final JobCgroup cgroup;
+        final long jobId;
+        final Instant since;
+        volatile boolean drained;
+
+        Leftover(JobCgroup cgroup, long jobId, Instant since, boolean drained) {
+            this.cgroup = cgroup;
+            this.jobId = jobId;
+            this.since = since;
+            this.drained = drained;
+        }
+    }
+
+    /** Slurm's reason for a node whose job processes survived SIGKILL for UnkillableStepTimeout. */
+    public static final String KILL_TASK_FAILED = "Kill task failed";
+    /** Slurm's UnkillableStepTimeout (default 60 s): how long processes may survive SIGKILL before the node drains. */
+    private volatile Duration unkillableTimeout = Duration.ofSeconds(60);
     /** This agent's HTTP address (host:port), exported to jobs as SLUICE_NODE_AGENT; null until known. */
     private volatile String agentAddress;
     /** sluice.node.job-token-key: makes derived job tokens an HMAC only the agents can compute. */
@@ -115,7 +137,13 @@ public final class JobSupervisor implements AutoCloseable {
         /** Not the job's first node: no batch script here, only the job's share for its steps. */
         final boolean member;
         volatile String endReason;
+        /** When SIGKILL went to everything in the job's cgroup (KillWait over); null before. */
+        volatile Instant killedAt;
+        /** Reported because its processes survived SIGKILL: the node is drained already. */
+        volatile boolean unkillable;
         ScheduledFuture<?> timeLimit;
+        /** sbatch --signal's warning before the time limit. */
+        ScheduledFuture<?> warning;
         volatile StepFinished report;
 
         RunningJob(JobDir dir, Process process, long wrapperPid, long wrapperStart, JobCgroup cgroup) {
@@ -315,8 +343,10 @@ public final class JobSupervisor implements AutoCloseable {
                 if (dir.status().isEmpty() && job.wrapperAlive()) {
                     adopted.add(id);
                     running.put(id, job);
-                    dir.launch().ifPresent(l -> scheduleTimeLimit(job, l.timeLimitMinutes(),
-                            startedAt(dir)));
+                    dir.launch().ifPresent(l -> {
+                        scheduleTimeLimit(job, l.timeLimitMinutes(), startedAt(dir));
+                        scheduleWarning(job, l, startedAt(dir));
+                    });
                     LOG.infof("Adopted job %d (sluice-stepd pid %d) from a previous agent", id, job.wrapperPid);
                 } else if (dir.status().isPresent()) {
                     job.report = endReport(job, dir.status().get());
@@ -334,6 +364,11 @@ public final class JobSupervisor implements AutoCloseable {
             throw new IllegalStateException("Cannot read the job directories in " + jobsDir + ": " + e, e);
         }
         return adopted;
+    }
+
+    /** sluice.node.unkillable-step-timeout (Slurm's UnkillableStepTimeout). */
+    public void unkillableStepTimeout(Duration timeout) {
+        this.unkillableTimeout = timeout;
     }
 
     void timeLimitMinute(Duration length) {
@@ -406,6 +441,7 @@ public final class JobSupervisor implements AutoCloseable {
             RunningJob job = new RunningJob(dir, process, process.pid(), start, cgroup);
             running.put(launch.jobId(), job);
             scheduleTimeLimit(job, launch.timeLimitMinutes(), Instant.now());
+            scheduleWarning(job, launch, Instant.now());
             LOG.debugf("Launched job %d (sluice-stepd pid %d)", launch.jobId(), process.pid());
             try {
                 sink.started(new StepStarted(launch.jobId(), BATCH_STEP, node, Instant.now(), process.pid()));
@@ -464,7 +500,10 @@ public final class JobSupervisor implements AutoCloseable {
                 // the step requests then find no share either
             }
         }
-        running.put(launch.jobId(), new RunningJob(dir, null, -1, 0, cgroup, true));
+        RunningJob share = new RunningJob(dir, null, -1, 0, cgroup, true);
+        running.put(launch.jobId(), share);
+        // the job's steps have tasks here too: this node sends them the --signal warning itself
+        scheduleWarning(share, launch, Instant.now());
         LOG.debugf("Prepared this node's share of job %d", launch.jobId());
         return LaunchOutcome.LAUNCHED;
     }
@@ -483,7 +522,7 @@ public final class JobSupervisor implements AutoCloseable {
                 LOG.warnf("Could not mark the share of job %d ended: %s", job.dir.jobId(), e.toString());
             }
             if (!job.cgroup.remove()) {
-                leftovers.add(job.cgroup);
+                leftovers.add(new Leftover(job.cgroup, job.dir.jobId(), Instant.now(), job.unkillable));
             }
             LOG.debugf("Share of job %d ended", job.dir.jobId());
         }
@@ -857,6 +896,56 @@ public final class JobSupervisor implements AutoCloseable {
         }, Math.max(0, delay), TimeUnit.MILLISECONDS);
     }
 
+    /**
+     * sbatch --signal: the signal {@code seconds} before the time limit (at once when that is already past), to the
+     * batch shell alone with {@code B:}, else to every task of the job's steps on this node, as Slurm does.
+     */
+    private void scheduleWarning(RunningJob job, LaunchRequested launch, Instant startedAt) {
+        if (launch.spec() == null || launch.spec().signal() == null || launch.timeLimitMinutes() <= 0) {
+            return;
+        }
+        SignalOption option;
+        try {
+            option = SignalOption.parse(launch.spec().signal());
+        } catch (IllegalArgumentException e) {
+            LOG.warnf("Job %d: ignoring --signal=%s: %s", launch.jobId(), launch.spec().signal(), e.getMessage());
+            return;
+        }
+        if (job.member && option.batchOnly()) {
+            return;
+        }
+        // seconds scale with the minute, so that tests with a shortened minute keep the proportions
+        Duration before = minute.multipliedBy(option.seconds()).dividedBy(60);
+        Instant at = startedAt.plus(minute.multipliedBy(launch.timeLimitMinutes())).minus(before);
+        long delay = Math.max(0, Duration.between(Instant.now(), at).toMillis());
+        job.warning = timers.schedule(() -> warn(job, option), delay, TimeUnit.MILLISECONDS);
+    }
+
+    /** Tests: the --signal warning now instead of at its time. */
+    void warnNow(long jobId) {
+        RunningJob job = running.get(jobId);
+        if (job != null && job.dir.launch().map(l -> l.spec().signal()).isPresent()) {
+            warn(job, SignalOption.parse(job.dir.launch().get().spec().signal()));
+        }
+    }
+
+    private void warn(RunningJob job, SignalOption option) {
+        long id = job.dir.jobId();
+        if (running.get(id) != job || job.report != null || (job.endReason != null && !job.member)) {
+            return;
+        }
+        String sig = Integer.toString(option.signal());
+        if (option.batchOnly()) {
+            Optional<Long> pid = job.dir.scriptPid();
+            pid.ifPresent(p -> ProcFs.signal(p, sig));
+            LOG.infof("Job %d: --signal %s sent to the batch shell (pid %s)", id, sig, pid.orElse(null));
+        } else {
+            java.util.Set<Long> pids = job.cgroup.stepPids();
+            pids.forEach(p -> ProcFs.signal(p, sig));
+            LOG.infof("Job %d: --signal %s sent to %d step task(s)", id, sig, pids.size());
+        }
+    }
+
     private static Instant startedAt(JobDir dir) {
         try {
             return Files.getLastModifiedTime(dir.file(JobDir.WRAPPER_PID)).toInstant();
@@ -891,7 +980,20 @@ public final class JobSupervisor implements AutoCloseable {
         } else {
             ended.forEach(this::publish);
         }
-        leftovers.removeIf(JobCgroup::remove);
+        for (Leftover left : leftovers) {
+            if (left.cgroup.remove()) {
+                leftovers.remove(left);
+                continue;
+            }
+            left.cgroup.killAll();
+            if (!left.drained && !left.cgroup.pids().isEmpty()
+                    && Duration.between(left.since, Instant.now()).compareTo(unkillableTimeout) >= 0) {
+                left.drained = true;
+                LOG.errorf("Job %d: processes %s survived SIGKILL for %s", left.jobId, left.cgroup.pids(),
+                        unkillableTimeout);
+                drain(KILL_TASK_FAILED);
+            }
+        }
     }
 
     private void watch(RunningJob job) {
@@ -899,6 +1001,22 @@ public final class JobSupervisor implements AutoCloseable {
             return;
         }
         Optional<JobDir.ExitStatus> status = job.dir.status();
+        Instant killed = job.killedAt;
+        if (status.isEmpty() && killed != null
+                && Duration.between(killed, Instant.now()).compareTo(unkillableTimeout) >= 0) {
+            Set<Long> left = job.cgroup.pids();
+            if (!left.isEmpty()) {
+                // Slurm's UnkillableStepTimeout: the job ends as it was asked to, the node is unfit for more jobs
+                LOG.errorf("Job %d: processes %s survived SIGKILL for %s", job.dir.jobId(), left, unkillableTimeout);
+                job.unkillable = true;
+                drain(KILL_TASK_FAILED);
+                job.report = new StepFinished(job.dir.jobId(), BATCH_STEP, node, Instant.now(),
+                        job.endReason != null ? endState(job.endReason) : JobState.FAILED, 0, 9, Usage.NONE,
+                        left.size() + " process(es) of the job survived SIGKILL for " + unkillableTimeout.toSeconds()
+                                + " s (UnkillableStepTimeout); node " + node + " drained: " + KILL_TASK_FAILED);
+                return;
+            }
+        }
         if (status.isEmpty() && !job.wrapperAlive()) {
             // the launcher may have written the status just before it went
             status = job.dir.status();
@@ -969,9 +1087,12 @@ public final class JobSupervisor implements AutoCloseable {
             if (job.timeLimit != null) {
                 job.timeLimit.cancel(false);
             }
+            if (job.warning != null) {
+                job.warning.cancel(false);
+            }
             job.cgroup.killAll();
             if (!job.cgroup.remove()) {
-                leftovers.add(job.cgroup);
+                leftovers.add(new Leftover(job.cgroup, job.dir.jobId(), Instant.now(), job.unkillable));
             }
             LOG.debugf("Job %d ended: %s %d:%d", job.dir.jobId(), job.report.state(), job.report.exitCode(),
                     job.report.signal());
@@ -984,6 +1105,9 @@ public final class JobSupervisor implements AutoCloseable {
         }
         job.dir.scriptPid().ifPresent(pgid -> ProcFs.signalGroup(pgid, "KILL"));
         killBelow(job);
+        if (job.killedAt == null) {
+            job.killedAt = Instant.now();
+        }
     }
 
     /**
