@@ -7,7 +7,8 @@
 #   srun -N 4 -n 32 --mpi=pmix ./hello.openmpi  vs  mpirun -np 32 ./hello.openmpi
 #   srun -n 2 --mpi=pmi2 ./hello.mpich      vs  mpiexec.mpich -n 2 ./hello.mpich
 # Usage: examples/mpi/bench-steps.sh [reps=20] [reps-32=5]
-# (BENCH_USE_RUNNING=1: the Sluice of $SLUICE_HOME; BENCH_UP_ARGS, BENCH_NODES, BENCH_TASKS: another cluster and allocation shape; runs that fail are counted, not timed)
+# (BENCH_PAUSE=3: seconds of rest before each pmix and mpirun run, three times that for 32 ranks, so a node agent's
+#  replacement of its warm PMIx helper is not timed; BENCH_USE_RUNNING=1: the Sluice of $SLUICE_HOME; BENCH_UP_ARGS, BENCH_NODES, BENCH_TASKS: another cluster and allocation shape; runs that fail are counted, not timed)
 # Brings up its own Sluice (4 nodes of 8 CPUs) in a fresh data folder and takes it down at the end.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -41,6 +42,7 @@ agent_step() {
     "http://\$SLUICE_NODE_AGENT/api/v1/jobs/\$SLURM_JOB_ID/steps" | grep -q '"finished"'
 }
 MPIRUN="mpirun.openmpi --allow-run-as-root --oversubscribe"
+PAUSE=${BENCH_PAUSE:-3}
 # Warm-up: the CLI's class-data archive, the page cache, the first PMIx server start.
 srun -n 2 true; SLUICE_SRUN_JAVA=1 srun -n 2 true; \$MPIRUN -np 2 true; srun -n 2 --mpi=pmix ./hello.openmpi; \$MPIRUN -np 2 ./hello.openmpi
 srun -n 2 --mpi=pmi2 ./hello.mpich; mpiexec.mpich -n 2 ./hello.mpich
@@ -50,17 +52,20 @@ for i in \$(seq $REPS); do
   echo "srun_java_true \$(ms env SLUICE_SRUN_JAVA=1 srun -n 2 true)"
   echo "java_start \$(ms env SLUICE_SRUN_JAVA=1 srun --version)"
   echo "agent_true \$(ms agent_step)"
-  echo "srun_pmix_hello2 \$(ms srun -n 2 --mpi=pmix ./hello.openmpi)"
-  echo "mpirun_hello2 \$(ms \$MPIRUN -np 2 ./hello.openmpi)"
+  # Each node agent replaces its warm PMIx helper after a pmix step (a JVM start, about 1 s of CPU): the pauses
+  # keep that out of the next measurement, and come before srun and mpirun alike.
+  sleep \$PAUSE; echo "srun_pmix_hello2 \$(ms srun -n 2 --mpi=pmix ./hello.openmpi)"
+  sleep \$PAUSE; echo "mpirun_hello2 \$(ms \$MPIRUN -np 2 ./hello.openmpi)"
   echo "srun_pmi2_hello2 \$(ms srun -n 2 --mpi=pmi2 ./hello.mpich)"
   echo "mpiexec_mpich_hello2 \$(ms mpiexec.mpich -n 2 ./hello.mpich)"
 done
 for i in \$(seq $REPS32); do
-  echo "srun_pmix_hello32 \$(ms srun -N 4 -n 32 --mpi=pmix ./hello.openmpi)"
-  echo "mpirun_hello32 \$(ms \$MPIRUN -np 32 ./hello.openmpi)"
+  sleep \$((PAUSE * 3)); echo "srun_pmix_hello32 \$(ms srun -N 4 -n 32 --mpi=pmix ./hello.openmpi)"
+  sleep \$((PAUSE * 3)); echo "mpirun_hello32 \$(ms \$MPIRUN -np 32 ./hello.openmpi)"
 done
 echo DONE
 EOF
+load_before=$(cat /proc/loadavg)
 id=$(bin/sbatch --parsable "$work/bench.sh")
 echo "benchmark job $id; results in $work/bench.out" >&2
 until grep -q DONE "$work/bench.out" 2>/dev/null; do
@@ -70,7 +75,7 @@ until grep -q DONE "$work/bench.out" 2>/dev/null; do
   fi
 done
 [ -s "$work/bench.err" ] && { echo "failures:" >&2; sort "$work/bench.err" | uniq -c >&2; }
-python3 - "$work/bench.out" "$(cat /proc/loadavg)" <<'PY'
+python3 - "$work/bench.out" "$(cat /proc/loadavg)" "$load_before" <<'PY'
 import statistics, sys
 rows = {}
 for line in open(sys.argv[1]):
@@ -81,7 +86,7 @@ def m(k): return statistics.median(rows[k]) if k in rows else float('nan')
 def row(name, k): 
     v = rows.get(k, [])
     print(f"| {name} | {m(k):.0f} ms | {min(v) if v else 0} ms | {len(v)} |")
-print("load average at the end:", sys.argv[2])
+print("load average before:", sys.argv[3], "; at the end:", sys.argv[2])
 print("| command (inside one 4-node allocation) | median | min | runs |")
 print("|---|---|---|---|")
 row("`srun -n 2 true` (C client)", "srun_c_true")
