@@ -47,7 +47,11 @@ public record Job(long id, String user, String partition, JobRequest request, In
     }
 
     public List<String> nodeNames() {
-        return allocation.stream().map(NodeShare::node).toList();
+        String[] out = new String[allocation.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = allocation.get(i).node();
+        }
+        return java.util.Collections.unmodifiableList(java.util.Arrays.asList(out));
     }
 
     /** The pending record of an array's tasks not yet started (squeue's {@code 42_[6-15%4]}). */

@@ -70,9 +70,29 @@ public final class Scheduler {
     private static final class Queue {
         static final class Slot {
             Job job;
+            /** The record FIFO settled (see {@link FifoStrategy}) and in which epoch; stale once either moves. */
+            Job quiet;
+            long quietEpoch = -1;
+            boolean inLoud;
 
             Slot(Job job) {
                 this.job = job;
+            }
+        }
+
+        /** Lowest slot index that may hold a pending job: slots before it are all empty. */
+        private int first;
+        /**
+         * Every slot not settled in {@link #trackedEpoch} is in here (and some that are, until pruned): the jobs
+         * a FIFO pass must still visit once every node is blocked. Complete only while the epoch has not moved.
+         */
+        private List<Slot> loud = new ArrayList<>();
+        private long trackedEpoch = -1;
+
+        private void loud(Slot s) {
+            if (!s.inLoud) {
+                s.inLoud = true;
+                loud.add(s);
             }
         }
 
@@ -95,12 +115,16 @@ public final class Scheduler {
                 return;
             }
             if (s != null) {
-                s.job = j;
+                if (s.job != j) {
+                    s.job = j;
+                    loud(s);
+                }
                 return;
             }
             s = new Slot(j);
             byId.put(j.id(), s);
             live++;
+            loud(s);
             if (size == slots.length) {
                 slots = java.util.Arrays.copyOf(slots, size * 2);
             }
@@ -131,6 +155,9 @@ public final class Scheduler {
             size = 0;
             live = 0;
             byId.clear();
+            first = 0;
+            loud = new ArrayList<>();
+            trackedEpoch = -1;
         }
 
         private void merge() {
@@ -156,6 +183,7 @@ public final class Scheduler {
             }
             slots = out;
             size = w;
+            first = 0;
             lastKey = w == 0 ? null : slots[w - 1].job;
         }
 
@@ -168,6 +196,7 @@ public final class Scheduler {
             }
             java.util.Arrays.fill(slots, w, size, null);
             size = w;
+            first = 0;
         }
 
         List<Job> snapshot() {
@@ -182,6 +211,105 @@ public final class Scheduler {
                 out[k] = slots[k].job;
             }
             return java.util.Arrays.asList(out);
+        }
+
+        /**
+         * Ready for {@link #inOrder}: out-of-order arrivals merged; empty slots squeezed out only once they
+         * outnumber the pending jobs, so a pass does not pay for the whole queue.
+         */
+        void prepare() {
+            if (!unsorted.isEmpty()) {
+                merge();
+            }
+            if (size - live > live + 64) {
+                compact();
+            }
+        }
+
+        /**
+         * The pending jobs in submit order, each read when reached: the same jobs a {@link #snapshot} would give
+         * as long as the reader changes only the job it was just given (FIFO starts or holds that one).
+         */
+        java.util.Iterator<Job> inOrder() {
+            while (first < size && slots[first].job == null) {
+                first++;
+            }
+            return new java.util.Iterator<>() {
+                int k = first;
+
+                @Override
+                public boolean hasNext() {
+                    while (k < size && slots[k].job == null) {
+                        k++;
+                    }
+                    return k < size;
+                }
+
+                @Override
+                public Job next() {
+                    if (!hasNext()) {
+                        throw new java.util.NoSuchElementException();
+                    }
+                    return slots[k++].job;
+                }
+            };
+        }
+
+        /** Marks the job's slot as settled with its current record in this epoch. */
+        void settle(long id, long epoch) {
+            Slot s = byId.get(id);
+            if (s != null && s.job != null) {
+                s.quiet = s.job;
+                s.quietEpoch = epoch;
+            }
+        }
+
+        boolean settled(Slot s, long epoch) {
+            return s.job != null && s.quiet == s.job && s.quietEpoch == epoch;
+        }
+
+        /** True when {@link #loud} holds every slot not settled in {@code epoch}. */
+        boolean tracks(long epoch) {
+            return trackedEpoch == epoch;
+        }
+
+        /** The unsettled pending jobs after {@code last} in submit order; prunes what has settled or left. */
+        List<Job> loudAfter(Job last, long epoch) {
+            List<Slot> kept = new ArrayList<>(loud.size());
+            List<Job> out = new ArrayList<>();
+            for (Slot s : loud) {
+                if (s.job == null || settled(s, epoch)) {
+                    s.inLoud = false;
+                    continue;
+                }
+                kept.add(s);
+                if (fifo(s.job, last) > 0) {
+                    out.add(s.job);
+                }
+            }
+            loud = kept;
+            out.sort(Scheduler::fifo);
+            return out;
+        }
+
+        /** After a pass that visited every pending job in {@code epoch}: the loud list is made complete again. */
+        void track(long epoch) {
+            for (Slot s : loud) {
+                s.inLoud = false;
+            }
+            loud = new ArrayList<>();
+            for (int k = 0; k < size; k++) {
+                Slot s = slots[k];
+                if (s.job != null && !settled(s, epoch)) {
+                    loud(s);
+                }
+            }
+            for (Slot s : unsorted) {
+                if (s.job != null && !settled(s, epoch)) {
+                    loud(s);
+                }
+            }
+            trackedEpoch = epoch;
         }
     }
 
@@ -200,31 +328,46 @@ public final class Scheduler {
     }
     private final Nodes nodes = new Nodes();
 
-    /** Nodes in name order for views, with a hash index for the lookups every start and end makes. */
+    /**
+     * Nodes in name order for views, with a hash index for the lookups every start and end makes. A node's state
+     * changes with every start and end on it, so only a new name pays for the natural-order tree.
+     */
     private static final class Nodes {
-        private final TreeMap<String, Node> sorted = new TreeMap<>(NodeOrder.NAMES);
+        private final TreeSet<String> sorted = new TreeSet<>(NodeOrder.NAMES);
         private final HashMap<String, Node> byName = new HashMap<>();
+        private List<Node> values;
 
         Node get(String name) {
             return byName.get(name);
         }
 
         void put(String name, Node n) {
-            byName.put(name, n);
-            sorted.put(name, n);
+            if (byName.put(name, n) == null) {
+                sorted.add(name);
+            }
+            values = null;
         }
 
         void clear() {
             sorted.clear();
             byName.clear();
+            values = null;
         }
 
+        /** A picture in name order, taken at the call: later puts do not show in it. */
         Collection<Node> values() {
-            return sorted.values();
+            if (values == null) {
+                List<Node> out = new ArrayList<>(sorted.size());
+                for (String name : sorted) {
+                    out.add(byName.get(name));
+                }
+                values = java.util.Collections.unmodifiableList(out);
+            }
+            return values;
         }
 
         Set<String> keySet() {
-            return sorted.keySet();
+            return java.util.Collections.unmodifiableSet(sorted);
         }
     }
     private final Map<String, Set<Integer>> usedCpus = new HashMap<>();
@@ -337,7 +480,18 @@ public final class Scheduler {
         nodesChanged();
     }
 
+    /**
+     * Moves whenever something a settled FIFO job's answer reads may have changed (see {@link FifoStrategy}): the
+     * configuration, the nodes, the policy and limits, holds, releases, updates, requeues, cancels. Submits and
+     * ends do not move it: a job without hold, begin time, dependency, array or node list, under no limits and no
+     * partition GrpTRES, reads neither other jobs nor the clock.
+     */
+    private long epoch;
+    /** Passes that skipped settled jobs, for the equivalence test to see that it tested something. */
+    long settledPasses;
+
     private void nodesChanged() {
+        epoch++;
         live = null;
         candidates.clear();
         masks.clear();
@@ -435,6 +589,9 @@ public final class Scheduler {
         Round round = new Round();
         strategy.schedule(round);
         round.throttled();
+        if (round.visitedAll) {
+            queue.track(epoch);
+        }
         List<Decision> out = new ArrayList<>(events);
         savedJobs.values().forEach(j -> out.add(new Decision.JobSaved(j)));
         forgotten.forEach(id -> out.add(new Decision.JobForgotten(id)));
@@ -461,6 +618,10 @@ public final class Scheduler {
     // ---- inputs ----
 
     private void apply(Input in) {
+        if (!(in instanceof Input.Submit || in instanceof Input.StepFinished || in instanceof Input.Heartbeat
+                || in instanceof Input.Tick)) {
+            epoch++;
+        }
         switch (in) {
             case Input.Submit s -> submit(s);
             case Input.Cancel c -> cancel(c.jobId());
@@ -604,6 +765,7 @@ public final class Scheduler {
     }
 
     private void policy(Policy p) {
+        epoch++;
         policy = p;
         checksSubmit = Limits.checksSubmit(p);
         limitsActive = Limits.hasLimits(p);
@@ -1292,8 +1454,70 @@ public final class Scheduler {
         return nodes.get(node).cpuIds().size() - usedCpus.getOrDefault(node, Set.of()).size();
     }
 
-    private final class Round implements SchedulingRound {
+    private final class Round implements SettlingRound {
         private final Instant now = clock.instant();
+        /** This FIFO pass visited every pending job not settled in the epoch, so the loud list can be rebuilt. */
+        boolean visitedAll;
+
+        @Override
+        public boolean settles() {
+            // Array remainders expand into task views and limits read other jobs: no skipping with either.
+            return remainders.isEmpty() && !limitsActive;
+        }
+
+        @Override
+        public java.util.Iterator<Job> inOrder() {
+            queue.prepare();
+            return queue.inOrder();
+        }
+
+        @Override
+        public boolean covers(java.util.BitSet blocked) {
+            int n = pool().size();
+            return n > 0 && blocked.nextClearBit(0) >= n;
+        }
+
+        @Override
+        public void settle(Job job) {
+            Job now = jobs.get(job.id());
+            if (now == null || now.state() != JobState.PENDING || now.version() == 0
+                    || now.reason() != Reason.PRIORITY || !simple(now)) {
+                return;
+            }
+            PartitionDef p = partitions.get(now.partition());
+            if (p == null || p.params().containsKey("grptres")) {
+                return;
+            }
+            queue.settle(now.id(), epoch);
+        }
+
+        /** What a settled job's answer may read besides the configuration and the nodes: nothing else. */
+        private static boolean simple(Job j) {
+            JobRequest r = j.request();
+            return j.partitions() == null && j.arrayJobId() == null && j.arrayTasks() == null
+                    && j.eligibleTime() == null && r.beginTime() == null && r.dependency() == null
+                    && r.nodeList() == null && r.excludeNodes() == null && r.constraint() == null;
+        }
+
+        @Override
+        public Iterable<Job> unsettledAfter(Job last, java.util.Iterator<Job> rest) {
+            if (queue.tracks(epoch)) {
+                settledPasses++;
+                return queue.loudAfter(last, epoch);
+            }
+            visitedAll = true;
+            List<Job> out = new ArrayList<>();
+            while (rest.hasNext()) {
+                out.add(rest.next());
+            }
+            return out;
+        }
+
+        @Override
+        public void visitedAll() {
+            visitedAll = true;
+        }
+
         private final Map<ResourcePool, Map<Object, Integer>> misfits = new java.util.IdentityHashMap<>();
         private final List<Job> started = new ArrayList<>();
         private Limits limits;
