@@ -284,8 +284,8 @@ public class NodeAgent implements StepEventSink {
     public void started(StepStarted event) {
         // not awaited: the launch loop must not wait a broker round trip per job. The idempotent producer keeps
         // it ahead of the same job's StepFinished (same key, same partition), which is awaited.
-        var record = signed(KafkaCloudEvents.toRecord(source, event, name + "/" + event.jobId() + "/"
-                + event.stepId() + "/started"));
+        var record = signed(KafkaCloudEvents.toRecord(source, event, name + "/" + event.jobId()
+                + supervisor.runSuffix(event.jobId()) + "/" + event.stepId() + "/started"));
         producer.send(record, (meta, error) -> {
             if (error != null) {
                 LOG.warnf("StepStarted of job %d not published: %s", event.jobId(), error.toString());
@@ -296,7 +296,8 @@ public class NodeAgent implements StepEventSink {
     @Override
     public void finished(StepFinished event) throws Exception {
         // the same end reported again (after a crash before the "reported" mark) keeps its id, so it dedups
-        send(event, name + "/" + event.jobId() + "/" + event.stepId() + "/finished");
+        send(event, name + "/" + event.jobId() + supervisor.runSuffix(event.jobId()) + "/" + event.stepId()
+                + "/finished");
     }
 
     @Override
@@ -305,7 +306,7 @@ public class NodeAgent implements StepEventSink {
         List<java.util.concurrent.Future<?>> acks = new java.util.ArrayList<>();
         for (StepFinished e : events) {
             acks.add(producer.send(signed(KafkaCloudEvents.toRecord(source, e,
-                    name + "/" + e.jobId() + "/" + e.stepId() + "/finished"))));
+                    name + "/" + e.jobId() + supervisor.runSuffix(e.jobId()) + "/" + e.stepId() + "/finished"))));
         }
         for (var ack : acks) {
             ack.get(30, TimeUnit.SECONDS);

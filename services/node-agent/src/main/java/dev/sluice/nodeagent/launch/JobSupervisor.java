@@ -402,8 +402,10 @@ public final class JobSupervisor implements AutoCloseable {
             Files.createDirectory(dir.path(), PosixFilePermissions.asFileAttribute(
                     PosixFilePermissions.fromString("rwx--x--x")));
         } catch (FileAlreadyExistsException e) {
-            LOG.infof("Ignoring a repeated launch of job %d", launch.jobId());
-            return LaunchOutcome.DUPLICATE;
+            if (!rerun(dir, launch)) {
+                LOG.infof("Ignoring a repeated launch of job %d", launch.jobId());
+                return LaunchOutcome.DUPLICATE;
+            }
         } catch (IOException e) {
             return launchFailed(dir, JobCgroup.NONE, "cannot create job directory " + dir.path() + ": " + reason(e));
         }
@@ -422,7 +424,7 @@ public final class JobSupervisor implements AutoCloseable {
         try {
             String drained = drainReason;
             if (drained != null) {
-                throw new LaunchFailure("node " + node + " is drained: " + drained);
+                throw new LaunchFailure("node " + node + " is drained: " + drained, true);
             }
             Prepared prepared = prepare(dir, launch);
             runProlog(launch, prepared);
@@ -451,8 +453,62 @@ public final class JobSupervisor implements AutoCloseable {
             }
             return LaunchOutcome.LAUNCHED;
         } catch (LaunchFailure e) {
-            return launchFailed(dir, cgroup, e.getMessage());
+            return launchFailed(dir, cgroup, e.getMessage(), e.nodeFault && !Boolean.FALSE.equals(launch.spec().requeue()));
         }
+    }
+
+    /** Runs of requeued jobs after their first here (1 = the second run), for distinct event ids per run. */
+    private final Map<Long, Integer> reruns = new ConcurrentHashMap<>();
+    static final String RUN_FILE = "run";
+
+    /**
+     * A requeued job placed here again: same id, a new launch (another launch time) after the old run was
+     * reported. The old run's directory moves aside ({@code <id>.run<n>}, which recovery skips) and the job
+     * starts afresh. A replay of the old launch (same time) stays a duplicate.
+     */
+    private boolean rerun(JobDir dir, LaunchRequested launch) {
+        if (!dir.has(JobDir.REPORTED)) {
+            return false;
+        }
+        Optional<LaunchRequested> old = dir.launch();
+        if (old.isEmpty() || old.get().time() == null || old.get().time().equals(launch.time())) {
+            return false;
+        }
+        try {
+            int run = 1;
+            while (Files.exists(jobsDir.resolve(launch.jobId() + ".run" + run))) {
+                run++;
+            }
+            Files.move(dir.path(), jobsDir.resolve(launch.jobId() + ".run" + run));
+            Files.createDirectory(dir.path(), PosixFilePermissions.asFileAttribute(
+                    PosixFilePermissions.fromString("rwx--x--x")));
+            Files.writeString(dir.file(RUN_FILE), Integer.toString(run));
+            reruns.put(launch.jobId(), run);
+            LOG.infof("Job %d is back (requeued): run %d here", launch.jobId(), run + 1);
+            return true;
+        } catch (IOException e) {
+            LOG.warnf("Job %d: cannot start its new run: %s", launch.jobId(), e.toString());
+            return false;
+        }
+    }
+
+    /**
+     * What makes the event ids of a requeued job's later run here differ from its earlier run's (consumers drop
+     * repeated ids): empty for a first run, {@code /run<n>} after.
+     */
+    public String runSuffix(long jobId) {
+        Integer run = reruns.get(jobId);
+        if (run == null) {
+            run = new JobDir(jobId, jobsDir.resolve(Long.toString(jobId))).read(RUN_FILE).map(v -> {
+                try {
+                    return Integer.parseInt(v.strip());
+                } catch (NumberFormatException e) {
+                    return 0;
+                }
+            }).orElse(0);
+            reruns.put(jobId, run);
+        }
+        return run == 0 ? "" : "/run" + run;
     }
 
     /** The batch script runs on the allocation's first node; every other node only prepares its share. */
@@ -765,7 +821,7 @@ public final class JobSupervisor implements AutoCloseable {
         Optional<String> failure = runAsRoot("prolog", settings.prolog(), jobEnvironment(launch, p), launch.jobId());
         if (failure.isPresent()) {
             drain(failure.get());
-            throw new LaunchFailure(failure.get() + "; node " + node + " drained");
+            throw new LaunchFailure(failure.get() + "; node " + node + " drained", true);
         }
     }
 
@@ -873,10 +929,21 @@ public final class JobSupervisor implements AutoCloseable {
     }
 
     private LaunchOutcome launchFailed(JobDir dir, JobCgroup cgroup, String why) {
-        String detail = "launch failed: " + why;
+        return launchFailed(dir, cgroup, why, false);
+    }
+
+    /**
+     * @param requeue the node is at fault (failing prolog, drained node) and the job did not ask --no-requeue: the
+     *                report asks the scheduler to requeue the job, so that it runs elsewhere
+     */
+    private LaunchOutcome launchFailed(JobDir dir, JobCgroup cgroup, String why, boolean requeue) {
+        String detail = "launch failed: " + why + (requeue ? "; job requeued" : "");
         LOG.warnf("Job %d: %s", dir.jobId(), detail);
         RunningJob job = new RunningJob(dir, null, -1, 0, cgroup);
-        job.report = failed(dir.jobId(), detail);
+        job.report = requeue
+                ? new StepFinished(dir.jobId(), BATCH_STEP, node, Instant.now(), JobState.FAILED, 1, 0, Usage.NONE,
+                detail, Boolean.TRUE)
+                : failed(dir.jobId(), detail);
         running.put(dir.jobId(), job);
         publish(job);
         return LaunchOutcome.FAILED;
@@ -1143,8 +1210,16 @@ public final class JobSupervisor implements AutoCloseable {
     }
 
     private static final class LaunchFailure extends Exception {
+        /** The node is at fault, not the job: the job goes back to the queue (Slurm requeues on a prolog failure). */
+        final boolean nodeFault;
+
         LaunchFailure(String message) {
+            this(message, false);
+        }
+
+        LaunchFailure(String message, boolean nodeFault) {
             super(message);
+            this.nodeFault = nodeFault;
         }
     }
 }

@@ -99,7 +99,8 @@ class JobSupervisorRestartTest {
     void jobThatEndedWhileTheAgentWasDownIsReportedOnce() {
         long id = 102;
         JobSupervisor first = supervisor(new Collected());
-        first.launch(launch(id, "#!/bin/sh\necho quick\n"));
+        LaunchRequested launch = launch(id, "#!/bin/sh\necho quick\n");
+        first.launch(launch);
         JobDir dir = new JobDir(id, stateDir.resolve("jobs/" + id));
         await("status written", dir::status);
         first.close();
@@ -118,7 +119,8 @@ class JobSupervisorRestartTest {
         JobSupervisor again = supervisor(third);
         again.recover();
         // a launch replayed from Kafka after the restart does not run the job again either
-        assertThat(again.launch(launch(id, "#!/bin/sh\necho quick\n"))).isEqualTo(JobSupervisor.LaunchOutcome.DUPLICATE);
+        // (the same record: a new launch of the same id, a requeued job placed here again, is a new run)
+        assertThat(again.launch(launch)).isEqualTo(JobSupervisor.LaunchOutcome.DUPLICATE);
         // the marks are on disk, so a further restart has nothing to tell
         again.monitor();
         assertThat(third.events).isEmpty();

@@ -21,7 +21,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
+import static dev.sluice.nodeagent.launch.JobSupervisorRestartTest.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** Prolog and epilog run as root with the job's environment; a failing one drains the node. */
@@ -64,7 +66,7 @@ class PrologEpilogTest {
     }
 
     @Test
-    void failingPrologFailsTheJobWithoutRunningItAndDrainsTheNode() throws IOException {
+    void failingPrologRequeuesTheJobWithoutRunningItAndDrainsTheNode() throws IOException {
         Path prolog = program("prolog", "#!/bin/sh\nexit 3\n");
         JobSupervisor_Collected sink = new JobSupervisor_Collected();
         start(prolog, null, sink);
@@ -72,13 +74,27 @@ class PrologEpilogTest {
         StepFinished end = sink.await(202);
         assertThat(end.state()).isEqualTo(JobState.FAILED);
         assertThat(end.detail()).isEqualTo("launch failed: prolog " + prolog + " exited with status 3 for job 202; node "
-                + NODE + " drained");
+                + NODE + " drained; job requeued");
+        // Slurm requeues a job whose prolog failed: the scheduler puts it back to PENDING to run elsewhere
+        assertThat(end.requeue()).isTrue();
         assertThat(workDir.resolve("ran")).doesNotExist();
         assertThat(supervisor.drainReason()).contains("prolog " + prolog + " exited with status 3 for job 202");
 
         supervisor.launch(launch(203, "#!/bin/sh\ntouch ran\n"));
-        assertThat(sink.await(203).detail()).startsWith("launch failed: node " + NODE + " is drained: prolog ");
+        assertThat(sink.await(203).detail()).startsWith("launch failed: node " + NODE + " is drained: prolog ")
+                .endsWith("; job requeued");
+        assertThat(sink.await(203).requeue()).isTrue();
         assertThat(workDir.resolve("ran")).doesNotExist();
+
+        // --no-requeue: the job fails instead, as the user asked
+        LaunchRequested noRequeue = launch(208, "#!/bin/sh\ntouch ran\n");
+        JobSpec spec = noRequeue.spec();
+        supervisor.launch(new LaunchRequested(NODE, 208, noRequeue.time(), noRequeue.owner(), new JobSpec(spec.name(),
+                spec.partition(), null, null, spec.script(), spec.workDir(), spec.stdout(), null, Map.of(),
+                spec.resources(), 0, null, null, null, Boolean.FALSE, null, null, null, null, null, null, null),
+                noRequeue.allocation(), 0, "c"));
+        assertThat(sink.await(208).requeue()).isNull();
+        assertThat(sink.await(208).state()).isEqualTo(JobState.FAILED);
     }
 
     @Test
@@ -117,6 +133,15 @@ class PrologEpilogTest {
         supervisor.launch(launch(206, "#!/bin/sh\ntouch ran\n"));
         assertThat(sink.await(206).state()).isEqualTo(JobState.COMPLETED);
         assertThat(workDir.resolve("ran")).exists();
+
+        // job 205 was requeued; placed here again (a new launch), it runs as a new run with distinct event ids
+        assertThat(supervisor.runSuffix(205)).isEmpty();
+        supervisor.launch(launch(205, "#!/bin/sh\ntouch ran205\n"));
+        await("job 205's second run", () -> sink.finished(205).size() >= 2 ? Optional.of(true) : Optional.empty());
+        assertThat(sink.finished(205).get(1).state()).isEqualTo(JobState.COMPLETED);
+        assertThat(workDir.resolve("ran205")).exists();
+        assertThat(supervisor.runSuffix(205)).isEqualTo("/run1");
+        assertThat(stateDir.resolve("jobs/205.run1/reported")).exists();
     }
 
     @Test
@@ -140,7 +165,8 @@ class PrologEpilogTest {
         assertThat(told).containsExactly("/scratch is full");
 
         supervisor.launch(launch(207, "#!/bin/sh\ntouch ran\n"));
-        assertThat(sink.await(207).detail()).isEqualTo("launch failed: node " + NODE + " is drained: /scratch is full");
+        assertThat(sink.await(207).detail()).isEqualTo("launch failed: node " + NODE + " is drained: /scratch is full"
+                + "; job requeued");
         assertThat(workDir.resolve("ran")).doesNotExist();
     }
 
