@@ -18,7 +18,7 @@ class SshareTest {
                "normUsage": 0.444444, "effectvUsage": 0.444444, "fairShare": null, "levelFs": 0.9},
               {"account": "acctA", "user": "alice", "level": 2, "rawShares": 1, "normShares": 0.5,
                "rawUsage": 300, "normUsage": 0.333333, "effectvUsage": 0.75, "fairShare": 0.333333,
-               "levelFs": 0.666667},
+               "levelFs": 0.666667, "grpTresMins": "cpu=1000", "tresRunMins": "cpu=120,mem=122880,node=1"},
               {"account": "acctB", "user": "", "level": 1, "rawShares": 60, "normShares": 0.6, "rawUsage": 0,
                "normUsage": 0.0, "effectvUsage": 0.0, "fairShare": null, "levelFs": "Infinity"}]}""";
 
@@ -58,14 +58,44 @@ class SshareTest {
         Harness.Result r = h.run("sshare", "-a", "-l", "-P", "-A", "acctA,acctB");
         assertThat(r.rc()).as(r.err()).isZero();
         assertThat(r.out()).isEqualTo(String.join("\n",
-                "Account|User|RawShares|NormShares|RawUsage|NormUsage|EffectvUsage|FairShare|LevelFS",
-                "root|||1.000000|900|1.000000|1.000000||",
-                "acctA||40|0.400000|400|0.444444|0.444444||0.900000",
-                "acctA|alice|1|0.500000|300|0.333333|0.750000|0.333333|0.666667",
-                "acctB||60|0.600000|0|0.000000|0.000000||inf",
+                "Account|User|RawShares|NormShares|RawUsage|NormUsage|EffectvUsage|FairShare|LevelFS|GrpTRESMins|"
+                        + "TRESRunMins",
+                "root|||1.000000|900|1.000000|1.000000||||",
+                "acctA||40|0.400000|400|0.444444|0.444444||0.900000||",
+                "acctA|alice|1|0.500000|300|0.333333|0.750000|0.333333|0.666667|cpu=1000|cpu=120,mem=122880,node=1",
+                "acctB||60|0.600000|0|0.000000|0.000000||inf||",
                 ""));
         assertThat(h.requestList()).singleElement().satisfies(q -> assertThat(q.pathAndQuery())
                 .isEqualTo("/api/v1/sshare?accounts=acctA%2CacctB"));
+    }
+
+    @Test
+    void formatTakesSlurmsPrefixesAndWidths() {
+        h.answer(200, TREE);
+        Harness.Result r = h.run("sshare", "-a", "-o", "acc,user%6,fairs,GrpTRESMins%12,Cluster");
+        assertThat(r.rc()).as(r.err()).isZero();
+        assertThat(r.out()).isEqualTo(String.join("\n",
+                "             Account   User  FairShare  GrpTRESMins    Cluster ",
+                "-------------------- ------ ---------- ------------ ---------- ",
+                "root                                                    sluice ",
+                " acctA                                                  sluice ",
+                "  acctA               alice   0.333333     cpu=1000     sluice ",
+                " acctB                                                  sluice ",
+                ""));
+        Harness.Result bad = h.run("sshare", "--format=Account,Bogus");
+        assertThat(bad.rc()).isEqualTo(1);
+        assertThat(bad.err()).contains("Invalid field requested: \"Bogus\"");
+    }
+
+    @Test
+    void partitionColumnAndUsersOnly() {
+        h.answer(200, TREE);
+        Harness.Result r = h.run("sshare", "-a", "-m", "-U", "-P");
+        assertThat(r.rc()).as(r.err()).isZero();
+        assertThat(r.out()).isEqualTo(String.join("\n",
+                "Account|User|Partition|RawShares|NormShares|RawUsage|EffectvUsage|FairShare",
+                "acctA|alice||1|0.500000|300|0.750000|0.333333",
+                ""));
     }
 
     @Test
