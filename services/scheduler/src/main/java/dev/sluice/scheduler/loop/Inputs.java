@@ -40,6 +40,8 @@ final class Inputs {
                     r.runningJobs() == null ? List.of() : r.runningJobs());
             case NodeHeartbeat h -> new Input.Heartbeat(h.node());
             case NodeDrainRequested d -> new Input.Drain(d.node(), d.reason());
+            // the node could not start it (failing prolog, drained node): back to PENDING, as Slurm requeues
+            case StepFinished f when f.requeueRequested() -> new Input.Requeue(f.jobId(), false);
             case StepFinished f -> new Input.StepFinished(f.jobId(), f.stepId(), state(f.state()), f.exitCode(),
                     f.signal(), f.detail());
             default -> null;
