@@ -233,15 +233,36 @@ public final class Commands {
             return 3;
         }
         out.println("Sluice is running (supervisor pid " + sup.get().pid() + "), data in " + options.data());
-        out.println("%-12s %8s %6s  %s".formatted("COMPONENT", "PID", "PORT", "STATE"));
+        out.println("%-17s %8s %6s  %s".formatted("COMPONENT", "PID", "PORT", "STATE"));
         boolean allGood = true;
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+        List<String> active = new ArrayList<>();
+        List<String> standby = new ArrayList<>();
+        // ./sluice up --standby-scheduler: two schedulers, of which only the active one is ready in the health sense
+        boolean pair = state.components().stream().filter(Commands::isScheduler).count() > 1;
         for (StateFile.Entry e : state.components()) {
             boolean alive = StateFile.ours(e.pid(), options.data()).isPresent() || (e.pid() <= 0);
-            boolean ready = alive && ready(http, e);
+            Optional<SchedulerLeader> leader = alive && pair && isScheduler(e)
+                    ? SchedulerLeader.query(http, e.port()) : Optional.empty();
+            boolean ready = alive && (leader.isPresent() ? leader.get().ready() : ready(http, e));
             allGood &= alive && ready;
-            out.println("%-12s %8s %6d  %s".formatted(e.name(), e.pid() > 0 ? Long.toString(e.pid()) : "-", e.port(),
-                    !alive ? "DEAD (see " + e.log() + ")" : ready ? "alive, ready" : "alive, not ready"));
+            String what = !alive ? "DEAD (see " + e.log() + ")" : !ready ? "alive, not ready" : "alive, ready";
+            if (ready && leader.isPresent()) {
+                String where = e.name() + " (pid " + e.pid() + ", port " + e.port() + ")";
+                if (leader.get().isActive()) {
+                    what = "alive, active";
+                    active.add(where);
+                } else {
+                    what = "alive, standby";
+                    standby.add(where);
+                }
+            }
+            out.println("%-17s %8s %6d  %s".formatted(e.name(), e.pid() > 0 ? Long.toString(e.pid()) : "-", e.port(),
+                    what));
+        }
+        if (pair) {
+            out.println("Scheduler: active " + (active.isEmpty() ? "none (a takeover may be under way)"
+                    : String.join(", ", active)) + "; standby " + (standby.isEmpty() ? "none" : String.join(", ", standby)));
         }
         if (state.components().isEmpty()) {
             out.println("(starting: no component is ready yet)");
@@ -250,6 +271,11 @@ public final class Commands {
         out.println("Access: " + OPEN_STACK);
         out.println("Logs: " + layout.logs());
         return allGood ? 0 : 1;
+    }
+
+    private static boolean isScheduler(StateFile.Entry e) {
+        return e.kind() == Component.Kind.SERVICE
+                && (e.name().equals("scheduler") || e.name().equals(Component.STANDBY_SCHEDULER));
     }
 
     private static boolean ready(HttpClient http, StateFile.Entry e) {

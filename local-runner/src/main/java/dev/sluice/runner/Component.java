@@ -21,6 +21,9 @@ public record Component(String name, Kind kind, int port, Path jar, String datab
             new String[] {"scheduler", "6821"},
             new String[] {"identity", "6822"});
 
+    /** The second scheduler of {@code --standby-scheduler}: the same jar, standing by for the first. */
+    public static final String STANDBY_SCHEDULER = "scheduler-standby";
+
     /** Every service gets a database of its own; one that does not use it ignores the settings. */
     public static List<Component> plan(RunnerOptions o, CpuSlices.Assignment cpus, PortPicker ports) {
         List<Component> out = new ArrayList<>();
@@ -29,6 +32,10 @@ public record Component(String name, Kind kind, int port, Path jar, String datab
         for (String[] s : SERVICES) {
             out.add(new Component(s[0], Kind.SERVICE, ports.pick(Integer.parseInt(s[1])), jar(o.repo(), s[0]), s[0],
                     null));
+        }
+        if (o.standbyScheduler()) {
+            out.add(new Component(STANDBY_SCHEDULER, Kind.SERVICE, ports.pick(RunnerOptions.STANDBY_SCHEDULER_PORT),
+                    jar(o.repo(), "scheduler"), null, null));
         }
         for (int i = 0; i < o.nodes(); i++) {
             out.add(new Component("node%02d".formatted(i + 1), Kind.NODE, ports.pick(RunnerOptions.NODE_BASE_PORT + i),
@@ -39,6 +46,11 @@ public record Component(String name, Kind kind, int port, Path jar, String datab
 
     static Path jar(Path repo, String service) {
         return repo.resolve("services").resolve(service).resolve("target/quarkus-app/quarkus-run.jar");
+    }
+
+    /** The scheduler and its standby: they take turns being the active one (see the scheduler's README). */
+    public boolean isScheduler() {
+        return kind == Kind.SERVICE && (name.equals("scheduler") || name.equals(STANDBY_SCHEDULER));
     }
 
     public boolean isJvmService() {

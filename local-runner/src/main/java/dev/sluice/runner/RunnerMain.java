@@ -51,6 +51,8 @@ public final class RunnerMain {
         s.println("                                    onto its real slice: 4 nodes of 8 CPUs on a 2-CPU host");
         s.println("           [--gpus-per-node N[:type]]  N fake GPUs per node agent (character devices made with mknod");
         s.println("                                    under DATA/nodes/<node>/gpus, major 195; needs root), e.g. 4:h100");
+        s.println("           [--standby-scheduler]   a second scheduler (scheduler-standby, port 6823) that takes over");
+        s.println("                                    when the active one dies; ./sluice status shows which is active");
         s.println("       ./sluice down [--data DIR]                                stop it");
         s.println("       ./sluice status [--data DIR]                              show its components");
         s.println("The data folder defaults to $SLUICE_HOME, else <repo>/.sluice; jobs and accounting stay there.");

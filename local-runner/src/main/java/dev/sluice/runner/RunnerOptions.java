@@ -13,9 +13,11 @@ import java.util.List;
  * @param cpusPerNode the CPU count each node agent claims ({@code sluice.node.virtual-cpus}), mapped onto its real
  *                    slice, so that a small host can play nodes of 8 or 32 CPUs; null: the slice's real count
  * @param gpus        fake GPUs for each node agent, or null for none
+ * @param standbyScheduler start a second scheduler ({@code scheduler-standby}) that takes over when the active one
+ *                    dies
  */
 public record RunnerOptions(Path repo, Path data, int nodes, boolean skipMissing, boolean freePorts,
-                            Duration readyTimeout, Integer cpusPerNode, Gpus gpus) {
+                            Duration readyTimeout, Integer cpusPerNode, Gpus gpus, boolean standbyScheduler) {
 
     /** {@code --gpus-per-node N[:type]} (Slurm's {@code type:N} order also accepted). */
     public record Gpus(int count, String type) {
@@ -50,13 +52,19 @@ public record RunnerOptions(Path repo, Path data, int nodes, boolean skipMissing
         this(repo, data, nodes, skipMissing, freePorts, readyTimeout, null, null);
     }
 
+    public RunnerOptions(Path repo, Path data, int nodes, boolean skipMissing, boolean freePorts,
+                         Duration readyTimeout, Integer cpusPerNode, Gpus gpus) {
+        this(repo, data, nodes, skipMissing, freePorts, readyTimeout, cpusPerNode, gpus, false);
+    }
+
     public static final int KAFKA_PORT = 19092;
     public static final int POSTGRES_PORT = 15432;
     public static final int NODE_BASE_PORT = 6830;
+    public static final int STANDBY_SCHEDULER_PORT = 6823;
 
     /**
      * Parses {@code --nodes N --data DIR --repo DIR --skip-missing --free-ports --timeout SECONDS
-     * --cpus-per-node N --gpus-per-node N[:type]}.
+     * --cpus-per-node N --gpus-per-node N[:type] --standby-scheduler}.
      */
     public static RunnerOptions parse(List<String> args, Path defaultRepo, String sluiceHome) {
         Path repo = defaultRepo;
@@ -67,6 +75,7 @@ public record RunnerOptions(Path repo, Path data, int nodes, boolean skipMissing
         Duration timeout = Duration.ofSeconds(180);
         Integer cpusPerNode = null;
         Gpus gpus = null;
+        boolean standby = false;
         for (int i = 0; i < args.size(); i++) {
             String a = args.get(i);
             String name = a.contains("=") ? a.substring(0, a.indexOf('=')) : a;
@@ -80,6 +89,7 @@ public record RunnerOptions(Path repo, Path data, int nodes, boolean skipMissing
                 case "--gpus-per-node" -> gpus = Gpus.parse(inline != null ? inline : value(args, ++i, a));
                 case "--skip-missing" -> skip = true;
                 case "--free-ports" -> free = true;
+                case "--standby-scheduler" -> standby = true;
                 default -> throw new IllegalArgumentException("unknown option " + a);
             }
         }
@@ -93,7 +103,7 @@ public record RunnerOptions(Path repo, Path data, int nodes, boolean skipMissing
             throw new IllegalArgumentException("--gpus-per-node: at most 64 fake GPUs per node");
         }
         return new RunnerOptions(repo.toAbsolutePath().normalize(), data.toAbsolutePath().normalize(), nodes, skip,
-                free, timeout, cpusPerNode, gpus);
+                free, timeout, cpusPerNode, gpus, standby);
     }
 
     /** The same options as arguments, for the supervisor's command line. */
@@ -111,6 +121,9 @@ public record RunnerOptions(Path repo, Path data, int nodes, boolean skipMissing
         }
         if (gpus != null) {
             out.addAll(List.of("--gpus-per-node", gpus.toString()));
+        }
+        if (standbyScheduler) {
+            out.add("--standby-scheduler");
         }
         return out;
     }

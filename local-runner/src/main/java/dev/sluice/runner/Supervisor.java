@@ -182,6 +182,10 @@ public final class Supervisor {
             cmd.add("-Dquarkus.datasource.jdbc.url=" + postgres.jdbcUrl(c.database()));
             cmd.add("-Dquarkus.datasource.reactive.url=" + postgres.reactiveUrl(c.database()));
         }
+        if (c.isScheduler()) {
+            // the name GET /api/v1/scheduler/leader reports, so status can tell which component is active
+            cmd.add("-Dsluice.scheduler.instance-id=" + c.name());
+        }
         if (c.kind() == Component.Kind.NODE) {
             cmd.add("-Dsluice.node.name=" + c.name());
             cmd.add("-Dsluice.node.state-dir=" + layout.nodeState(c.name()));
@@ -251,6 +255,15 @@ public final class Supervisor {
             if (!p.isAlive()) {
                 throw new IllegalStateException("exited with status " + p.exitValue() + " before it was ready");
             }
+            if (options.standbyScheduler() && c.isScheduler()) {
+                // a standby is never ready in the health sense (it must not get requests): it is ready once it
+                // joined the election, or once it is the active one with its state rebuilt
+                if (SchedulerLeader.query(http, c.port()).map(SchedulerLeader::ready).orElse(false)) {
+                    return;
+                }
+                sleep(250);
+                continue;
+            }
             try {
                 HttpResponse<Void> r = http.send(HttpRequest.newBuilder(health).timeout(Duration.ofSeconds(3)).GET().build(),
                         HttpResponse.BodyHandlers.discarding());
@@ -300,6 +313,11 @@ public final class Supervisor {
                     continue;
                 }
                 sleep(1000);
+                if (options.standbyScheduler() && c.isScheduler()) {
+                    // Restarted only once the other one took over, so it comes back as the standby and the
+                    // takeover is the standby's, not a race with the restart.
+                    awaitTakeover(plan, c);
+                }
                 try {
                     startService(c);
                     writeState(plan);
@@ -308,8 +326,51 @@ public final class Supervisor {
                     System.err.println("sluice: restarting " + c.name() + " failed: " + e.getMessage());
                 }
             }
+            if (options.standbyScheduler() && ++rounds % 4 == 0) {
+                followActiveScheduler(plan);
+            }
             sleep(500);
         }
+    }
+
+    private long rounds;
+    /** The scheduler component the election made active; the CLI's scheduler.url names it. */
+    private volatile String activeScheduler = "scheduler";
+    private static final Duration TAKEOVER_WAIT = Duration.ofSeconds(90);
+
+    private void awaitTakeover(List<Component> plan, Component dead) {
+        Instant deadline = Instant.now().plus(TAKEOVER_WAIT);
+        while (Instant.now().isBefore(deadline) && !stopping) {
+            if (followActiveScheduler(plan) && !activeScheduler.equals(dead.name())) {
+                return;
+            }
+            sleep(500);
+        }
+        System.err.println("sluice: no scheduler took over from " + dead.name() + " within "
+                + TAKEOVER_WAIT.toSeconds() + " s; restarting it");
+    }
+
+    /**
+     * Finds the active scheduler; when it changed, points the CLI at it ({@code scheduler.url} in the endpoints
+     * file) and says so in the supervisor log. False when no scheduler is active right now.
+     */
+    private boolean followActiveScheduler(List<Component> plan) {
+        for (Component c : plan) {
+            if (!c.isScheduler() || !pids.containsKey(c.name())) {
+                continue;
+            }
+            if (SchedulerLeader.query(http, c.port()).map(SchedulerLeader::isActive).orElse(false)) {
+                if (!c.name().equals(activeScheduler)) {
+                    activeScheduler = c.name();
+                    System.err.println("sluice: " + c.name() + " (pid " + pids.get(c.name()) + ", port " + c.port()
+                            + ") is now the active scheduler");
+                    writeEndpoints(plan);
+                    writeState(plan);
+                }
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Reverse order: node agents, services, then PostgreSQL and Kafka. SIGTERM first, SIGKILL after a grace time. */
@@ -369,6 +430,9 @@ public final class Supervisor {
             p.setProperty(c.name() + ".log", logOf(c).toString());
         }
         p.setProperty("components", String.join(",", names));
+        if (options.standbyScheduler()) {
+            p.setProperty("scheduler.active", activeScheduler);
+        }
         store(p, layout.state(), "Sluice local stack: what runs where (written by the supervisor)");
     }
 
@@ -382,6 +446,12 @@ public final class Supervisor {
                 case KAFKA -> p.setProperty("kafka.bootstrap.servers", kafka.bootstrapServers());
                 case POSTGRES -> p.setProperty("postgres.jdbc.url", postgres.jdbcUrl("postgres"));
                 case SERVICE, NODE -> p.setProperty(c.name() + ".url", "http://127.0.0.1:" + c.port());
+            }
+        }
+        for (Component c : plan) {
+            if (c.name().equals(activeScheduler) && pids.containsKey(c.name())) {
+                // the CLI (squeue, sinfo, scontrol) asks the active scheduler, whichever that is now
+                p.setProperty("scheduler.url", "http://127.0.0.1:" + c.port());
             }
         }
         store(p, layout.endpoints(), "Sluice local stack endpoints (loopback only, no authentication)");

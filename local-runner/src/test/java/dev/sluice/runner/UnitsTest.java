@@ -55,6 +55,22 @@ class UnitsTest {
     }
 
     @Test
+    void aStandbySchedulerIsASecondSchedulerOnItsOwnPortBeforeTheNodeAgents() {
+        RunnerOptions o = RunnerOptions.parse(List.of("--standby-scheduler"), Path.of("/r"), null);
+        assertThat(o.standbyScheduler()).isTrue();
+        assertThat(RunnerOptions.parse(o.toArgs(), Path.of("/x"), null)).isEqualTo(o);
+        assertThat(RunnerOptions.parse(List.of(), Path.of("/r"), null).standbyScheduler()).isFalse();
+        List<Component> plan = Component.plan(o, CpuSlices.assign(List.of(0, 1), 1), p -> p);
+        assertThat(plan).extracting(Component::name).containsExactly(
+                "kafka", "postgres", "accounting", "submit", "scheduler", "identity", "scheduler-standby", "node01");
+        Component standby = plan.get(6);
+        assertThat(standby.port()).isEqualTo(6823);
+        assertThat(standby.jar()).isEqualTo(plan.get(4).jar());
+        assertThat(plan).filteredOn(Component::isScheduler).extracting(Component::name)
+                .containsExactly("scheduler", "scheduler-standby");
+    }
+
+    @Test
     void cpusAndFakeGpusPerNodeRoundTripThroughTheSupervisorsCommandLine() {
         RunnerOptions o = RunnerOptions.parse(List.of("--nodes", "4", "--cpus-per-node", "8", "--gpus-per-node=4:h100"),
                 Path.of("/r"), null);
