@@ -19,6 +19,7 @@ import dev.sluice.contracts.node.LaunchRequested;
 import dev.sluice.contracts.node.NodeDrainRequested;
 import dev.sluice.contracts.node.NodeHeartbeat;
 import dev.sluice.contracts.node.NodeRegistered;
+import dev.sluice.contracts.node.NodeResumeRequested;
 import dev.sluice.contracts.node.SignalRequested;
 import dev.sluice.contracts.step.StepFinished;
 import dev.sluice.contracts.step.StepStarted;
@@ -54,6 +55,7 @@ public final class EventCatalog {
             entry(AllocationGranted.class, Topics.JOB_EVENTS),
             entry(LaunchRequested.class, Topics.NODE_COMMANDS),
             entry(SignalRequested.class, Topics.NODE_COMMANDS),
+            entry(NodeResumeRequested.class, Topics.NODE_COMMANDS),
             entry(NodeRegistered.class, Topics.NODE_EVENTS),
             entry(NodeHeartbeat.class, Topics.NODE_EVENTS),
             entry(NodeDrainRequested.class, Topics.NODE_EVENTS),
