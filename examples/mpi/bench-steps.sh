@@ -42,10 +42,13 @@ agent_step() {
     "http://\$SLUICE_NODE_AGENT/api/v1/jobs/\$SLURM_JOB_ID/steps" | grep -q '"finished"'
 }
 MPIRUN="mpirun.openmpi --allow-run-as-root --oversubscribe"
+# Inside an allocation hydra would bootstrap through srun (with --input, which Sluice's srun refuses); the baseline
+# is MPICH's own launcher on this one host.
+MPIEXEC="mpiexec.mpich -launcher fork -rmk user -hosts localhost"
 PAUSE=${BENCH_PAUSE:-3}
 # Warm-up: the CLI's class-data archive, the page cache, the first PMIx server start.
 srun -n 2 true; SLUICE_SRUN_JAVA=1 srun -n 2 true; \$MPIRUN -np 2 true; srun -n 2 --mpi=pmix ./hello.openmpi; \$MPIRUN -np 2 ./hello.openmpi
-srun -n 2 --mpi=pmi2 ./hello.mpich; mpiexec.mpich -n 2 ./hello.mpich
+srun -n 2 --mpi=pmi2 ./hello.mpich; \$MPIEXEC -n 2 ./hello.mpich
 for i in \$(seq $REPS); do
   echo "srun_c_true \$(ms srun -n 2 true)"
   echo "mpirun_true \$(ms \$MPIRUN -np 2 true)"
@@ -57,7 +60,7 @@ for i in \$(seq $REPS); do
   sleep \$PAUSE; echo "srun_pmix_hello2 \$(ms srun -n 2 --mpi=pmix ./hello.openmpi)"
   sleep \$PAUSE; echo "mpirun_hello2 \$(ms \$MPIRUN -np 2 ./hello.openmpi)"
   echo "srun_pmi2_hello2 \$(ms srun -n 2 --mpi=pmi2 ./hello.mpich)"
-  echo "mpiexec_mpich_hello2 \$(ms mpiexec.mpich -n 2 ./hello.mpich)"
+  echo "mpiexec_mpich_hello2 \$(ms \$MPIEXEC -n 2 ./hello.mpich)"
 done
 for i in \$(seq $REPS32); do
   sleep \$((PAUSE * 3)); echo "srun_pmix_hello32 \$(ms srun -N 4 -n 32 --mpi=pmix ./hello.openmpi)"
