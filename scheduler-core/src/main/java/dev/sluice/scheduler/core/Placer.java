@@ -26,10 +26,26 @@ final class Placer {
      */
     static Optional<List<NodeShare>> place(JobRequest r, ResourcePool pool, int[] candidates, int[] required,
                                            Long defMemPerCpuMb) {
+        return Optional.ofNullable(place(r, pool, candidates, required, defMemPerCpuMb, true));
+    }
+
+    /**
+     * Whether {@link #place} would find a placement, without building it: the same search, stopped where
+     * {@code place} starts laying out CPUs and GPUs (that layout never fails once nodes are picked).
+     */
+    static boolean fits(JobRequest r, ResourcePool pool, int[] candidates, int[] required, Long defMemPerCpuMb) {
+        return place(r, pool, candidates, required, defMemPerCpuMb, false) != null;
+    }
+
+    private static final List<NodeShare> FITS = List.of();
+
+    /** @return the shares, {@link #FITS} when found and {@code build} is false, null when it does not fit */
+    private static List<NodeShare> place(JobRequest r, ResourcePool pool, int[] candidates, int[] required,
+                                         Long defMemPerCpuMb, boolean build) {
         int tasks = r.effectiveTasks();
         int cpusPerTask = r.effectiveCpusPerTask();
         if (pool.freeCpuTotal < (long) tasks * cpusPerTask) {
-            return Optional.empty();
+            return null;
         }
         long memPerTask = memPerTask(r, defMemPerCpuMb);
         int req = required == null ? 0 : required.length;
@@ -73,7 +89,7 @@ final class Placer {
                     caps[n++] = cap;
                     maxCap = Math.max(maxCap, cap);
                 } else if (idx < req) {
-                    return Optional.empty();
+                    return null;
                 }
             }
             int maxNodes = Math.min(Math.min(maxNodes0, n), tasks);
@@ -88,11 +104,11 @@ final class Placer {
             for (int k = minNodes; k <= maxNodes; k++) {
                 int[] picked = pick(caps, n, maxCap, k, tasks, req);
                 if (picked != null) {
-                    return Optional.of(shares(r, pool, usable, caps, picked, tasks, cpusPerTask, memPerTask, gpus));
+                    return build ? shares(r, pool, usable, caps, picked, tasks, cpusPerTask, memPerTask, gpus) : FITS;
                 }
             }
         }
-        return Optional.empty();
+        return null;
     }
 
     private static int perTaskGpus(JobRequest r) {

@@ -4,7 +4,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.BitSet;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 
@@ -88,16 +87,23 @@ public final class PriorityStrategy implements SchedulingStrategy {
                 }
                 continue;
             }
-            Optional<List<NodeShare>> fit = round.fit(job);
-            if (fit.isPresent()) {
+            // Which reservations the job would run past does not depend on where it fits; when there are any,
+            // its place now is never used (it is placed again on what the reservations leave), so only whether
+            // it fits now is asked.
+            List<Reservation> crossing = List.of();
+            if (!reservations.isEmpty()) {
                 Integer limit = round.timeLimit(job);
                 Instant end = limit == null || limit == 0 ? null : now.plus(Duration.ofMinutes(limit));
-                List<Reservation> crossing = new ArrayList<>();
+                crossing = new ArrayList<>();
                 for (Reservation r : reservations) {
                     if (r.nodes().intersects(mask) && (end == null || end.isAfter(r.shadow()))) {
                         crossing.add(r);
                     }
                 }
+            }
+            Optional<List<NodeShare>> fit = crossing.isEmpty() ? round.fit(job)
+                    : round.fits(job) ? Optional.of(List.of()) : Optional.empty();
+            if (fit.isPresent()) {
                 List<NodeShare> shares = fit.get();
                 if (!crossing.isEmpty()) {
                     shares = round.fit(job, crossing.getFirst().both()).orElse(null);
@@ -130,11 +136,28 @@ public final class PriorityStrategy implements SchedulingStrategy {
             }
             round.hold(job, Reason.RESOURCES);
             if (running == null) {
-                running = new ArrayList<>(round.running());
-                running.sort(Comparator.comparing(j -> end(round, j, now)));
+                running = byEnd(round, now);
             }
             reserve(round, job, mask, running, now, horizon).ifPresent(reservations::add);
         }
+    }
+
+    /** Running jobs in order of expected end, ties in {@code running()} order (a stable sort, ends worked out once). */
+    private static List<Job> byEnd(SchedulingRound round, Instant now) {
+        List<Job> all = round.running();
+        int m = all.size();
+        Instant[] ends = new Instant[m];
+        Integer[] order = new Integer[m];
+        for (int i = 0; i < m; i++) {
+            ends[i] = end(round, all.get(i), now);
+            order[i] = i;
+        }
+        java.util.Arrays.sort(order, (a, b) -> ends[a].compareTo(ends[b]));
+        List<Job> out = new ArrayList<>(m);
+        for (Integer i : order) {
+            out.add(all.get(i));
+        }
+        return out;
     }
 
     private static Instant end(SchedulingRound round, Job j, Instant now) {
@@ -204,8 +227,14 @@ public final class PriorityStrategy implements SchedulingStrategy {
         }
         List<NodeShare> shares = null;
         int lo = 0;
+        // Jobs counted but not yet given back to best: they are given back, in the same order, only when a
+        // placement is tried, so best is then exactly what giving each back at once would have made.
+        int given = 0;
         while (true) {
             if (freeCpus >= needCpus && freeGpus >= needGpus) {
+                for (; given < lo; given++) {
+                    best.release(relevant.get(given).allocation());
+                }
                 Optional<List<NodeShare>> f = round.fit(job, best);
                 if (f.isPresent()) {
                     shares = f.get();
@@ -215,14 +244,15 @@ public final class PriorityStrategy implements SchedulingStrategy {
             if (lo == relevant.size()) {
                 break;
             }
-            for (NodeShare s : relevant.get(lo).allocation()) {
-                Integer i = best.index.get(s.node());
-                if (i != null && mask.get(i)) {
+            List<NodeShare> a = relevant.get(lo).allocation();
+            int[] at = best.indices(a);
+            for (int k = 0; k < at.length; k++) {
+                if (at[k] >= 0 && mask.get(at[k])) {
+                    NodeShare s = a.get(k);
                     freeCpus += s.cpuIds().size();
                     freeGpus += s.gpuIds().size();
                 }
             }
-            best.release(relevant.get(lo).allocation());
             lo++;
         }
         if (shares == null) {
@@ -236,10 +266,8 @@ public final class PriorityStrategy implements SchedulingStrategy {
     }
 
     private static boolean touches(SchedulingRound round, Job r, BitSet mask) {
-        ResourcePool pool = round.pool();
-        for (NodeShare s : r.allocation()) {
-            Integer i = pool.index.get(s.node());
-            if (i != null && mask.get(i)) {
+        for (int i : round.pool().indices(r.allocation())) {
+            if (i >= 0 && mask.get(i)) {
                 return true;
             }
         }

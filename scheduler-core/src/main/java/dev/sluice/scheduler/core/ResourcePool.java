@@ -39,8 +39,15 @@ public final class ResourcePool {
      */
     int[] threads;
     final Map<String, Integer> index;
+    /**
+     * Node indices of allocations seen before, by the list's identity (allocations are never changed once made):
+     * every start, end and look-ahead release would otherwise hash each node name again. Shared by copies.
+     */
+    private final Map<List<NodeShare>, int[]> indices;
     /** How often resources were given back: a misfit remembered before is stale once this moves. */
     int releases;
+    /** How often resources were taken. */
+    int takes;
 
     ResourcePool(List<String> nodeNames, List<int[]> cpus, List<int[]> sockets, List<Long> mem, List<Gpu[]> gpuList) {
         int n = nodeNames.size();
@@ -54,6 +61,7 @@ public final class ResourcePool {
         freeMem = new long[n];
         freeGpus = new BitSet[n];
         index = new HashMap<>(n * 2);
+        indices = new java.util.IdentityHashMap<>();
         for (int i = 0; i < n; i++) {
             totalMem[i] = mem.get(i);
             freeCpus[i] = new BitSet(cpuIds[i].length);
@@ -78,6 +86,7 @@ public final class ResourcePool {
         totalMem = o.totalMem;
         gpus = o.gpus;
         index = o.index;
+        indices = o.indices;
         int n = names.length;
         freeCpus = o.freeCpus.clone();
         freeGpus = o.freeGpus.clone();
@@ -142,11 +151,31 @@ public final class ResourcePool {
         return Arrays.binarySearch(cpuIds[node], cpuId);
     }
 
+    /** Each share's node index, -1 for a node this pool does not know. */
+    int[] indices(List<NodeShare> shares) {
+        int[] known = indices.get(shares);
+        if (known != null && known.length == shares.size()) {
+            return known;
+        }
+        if (indices.size() > 8192) {
+            indices.clear();
+        }
+        int[] out = new int[shares.size()];
+        for (int k = 0; k < out.length; k++) {
+            Integer i = index.get(shares.get(k).node());
+            out[k] = i == null ? -1 : i;
+        }
+        indices.put(shares, out);
+        return out;
+    }
+
     /** True when every CPU, GPU and MB of the shares is free here (nodes this pool does not know count as busy). */
     public boolean canTake(List<NodeShare> shares) {
-        for (NodeShare s : shares) {
-            Integer i = index.get(s.node());
-            if (i == null || freeMem[i] < s.memMb()) {
+        int[] at = indices(shares);
+        for (int k = 0; k < at.length; k++) {
+            NodeShare s = shares.get(k);
+            int i = at[k];
+            if (i < 0 || freeMem[i] < s.memMb()) {
                 return false;
             }
             for (int cpu : s.cpuIds()) {
@@ -175,10 +204,14 @@ public final class ResourcePool {
     private void apply(List<NodeShare> shares, boolean free) {
         if (free) {
             releases++;
+        } else {
+            takes++;
         }
-        for (NodeShare s : shares) {
-            Integer i = index.get(s.node());
-            if (i == null) {
+        int[] at = indices(shares);
+        for (int k = 0; k < at.length; k++) {
+            NodeShare s = shares.get(k);
+            int i = at[k];
+            if (i < 0) {
                 continue;
             }
             owned(i);

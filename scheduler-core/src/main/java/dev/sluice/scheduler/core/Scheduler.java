@@ -2053,6 +2053,40 @@ public final class Scheduler {
          */
         @Override
         public Optional<List<NodeShare>> fit(Job job, ResourcePool on) {
+            return fit(job, on, true);
+        }
+
+        /**
+         * Shapes that fit the live pool, with the pool's take and release counts then: while neither moved, the
+         * pool is the same and so is the answer (the misfits memo does the same for "does not fit").
+         */
+        private final Map<Object, Long> fitsNow = new HashMap<>();
+        private ResourcePool fitsPool;
+
+        @Override
+        public boolean fits(Job job) {
+            ResourcePool on = pool();
+            if (fitsPool != on) {
+                fitsPool = on;
+                fitsNow.clear();
+            }
+            Object key = job.partitions() == null ? new ShapeKey(shapeOf(job.request()), job.partition()) : null;
+            long stamp = ((long) on.takes << 32) | (on.releases & 0xffffffffL);
+            if (key != null) {
+                Long at = fitsNow.get(key);
+                if (at != null && at == stamp) {
+                    return true;
+                }
+            }
+            boolean fits = fit(job, on, false).isPresent();
+            if (fits && key != null) {
+                fitsNow.put(key, stamp);
+            }
+            return fits;
+        }
+
+        /** With {@code build} false the shares are not laid out: present with an empty list when it fits. */
+        private Optional<List<NodeShare>> fit(Job job, ResourcePool on, boolean build) {
             if (job.partitions() != null) {
                 // -p a,b: the first partition (in the order asked) where it fits now
                 List<String> ok = usableParts.getOrDefault(job.id(), List.of(job.partitions().split(",")));
@@ -2060,7 +2094,7 @@ public final class Scheduler {
                     Optional<List<NodeShare>> f = fit(job.with(b -> {
                         b.partition = name;
                         b.partitions = null;
-                    }), on);
+                    }), on, build);
                     if (f.isPresent()) {
                         chosenPart.put(job.id(), name);
                         return f;
@@ -2077,9 +2111,15 @@ public final class Scheduler {
                 return Optional.empty();
             }
             Long defMem = defMems.computeIfAbsent(p.name(), k -> Optional.ofNullable(defMemPerCpu(p))).orElse(null);
-            Optional<List<NodeShare>> fit = r.nodeList() == null
-                    ? Placer.place(r, on, candidates(job), defMem)
-                    : Placer.place(r, on, candidates(job), required(job), defMem);
+            Optional<List<NodeShare>> fit;
+            if (build) {
+                fit = r.nodeList() == null
+                        ? Placer.place(r, on, candidates(job), defMem)
+                        : Placer.place(r, on, candidates(job), required(job), defMem);
+            } else {
+                fit = Placer.fits(r, on, candidates(job), r.nodeList() == null ? null : required(job), defMem)
+                        ? Optional.of(List.of()) : Optional.empty();
+            }
             if (fit.isEmpty()) {
                 failed.put(shape, on.releases);
             }
@@ -2140,7 +2180,7 @@ public final class Scheduler {
                     ? fairshare.getOrDefault(job.user() + "@" + job.request().account(), 0.0)
                     : userFairshare.computeIfAbsent(job.user(), u -> fairshare.getOrDefault(
                     u + "@" + policy.defaultAccount(u).orElse(""), 0.0));
-            int pf = partition(job.partition()).map(d -> partitionInt(d, "PriorityJobFactor")).orElse(0);
+            int pf = partitionSetting(job.partition(), "PriorityJobFactor");
             String q = job.request().qos() != null ? job.request().qos() : "normal";
             Policy.Qos qos = policy.qos().get(q);
             return priority.of(job, now, fs, pf, qos == null ? 0 : qos.priority(), totals);
@@ -2151,11 +2191,28 @@ public final class Scheduler {
             if (job.partitions() != null) {
                 int best = Integer.MIN_VALUE;
                 for (String name : job.partitions().split(",")) {
-                    best = Math.max(best, partition(name).map(d -> partitionInt(d, "PriorityTier")).orElse(0));
+                    best = Math.max(best, partitionSetting(name, "PriorityTier"));
                 }
                 return best;
             }
-            return partition(job.partition()).map(d -> partitionInt(d, "PriorityTier")).orElse(0);
+            return partitionSetting(job.partition(), "PriorityTier");
+        }
+
+        /** PriorityTier and PriorityJobFactor per partition name, parsed once per pass (0 for an unknown one). */
+        private final Map<String, Integer> tiers = new HashMap<>();
+        private final Map<String, Integer> factors = new HashMap<>();
+
+        private int partitionSetting(String name, String key) {
+            if (name == null) {
+                return 0;
+            }
+            Map<String, Integer> known = key.equals("PriorityTier") ? tiers : factors;
+            Integer v = known.get(name);
+            if (v == null) {
+                v = partition(name).map(d -> partitionInt(d, key)).orElse(0);
+                known.put(name, v);
+            }
+            return v;
         }
 
         @Override

@@ -23,6 +23,11 @@ public interface SchedulingRound {
     /** Where the job fits on the resources free right now, if it does. */
     Optional<List<NodeShare>> fit(Job job);
 
+    /** Whether {@link #fit(Job)} would find a place, without laying the job out (same effects otherwise). */
+    default boolean fits(Job job) {
+        return fit(job).isPresent();
+    }
+
     void start(Job job, List<NodeShare> shares);
 
     /** The job keeps waiting, for this reason. */

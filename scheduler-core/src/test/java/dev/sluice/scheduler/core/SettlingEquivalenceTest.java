@@ -54,21 +54,34 @@ class SettlingEquivalenceTest {
     void settledFifoDecidesExactlyAsVisitingEveryJob() {
         long settledPasses = 0;
         for (int seed = 0; seed < 100; seed++) {
-            settledPasses += compare(seed);
+            settledPasses += compare(seed, new FifoStrategy(), VISIT_EVERYTHING);
         }
         // the skipping path did run, often
         assertThat(settledPasses).isGreaterThan(300);
     }
 
-    private static long compare(int seed) {
+    /**
+     * EASY backfill asks the core's round only whether a job fits now when it would run past a reservation (and
+     * the round remembers shapes that fit an unchanged pool); through a plain round every such question builds a
+     * placement. Same decisions either way.
+     */
+    @Test
+    void backfillAskingOnlyWhetherAJobFitsDecidesAsPlacingIt() {
+        for (int seed = 0; seed < 60; seed++) {
+            compare(seed, PriorityStrategy.backfill(),
+                    round -> PriorityStrategy.backfill().schedule(new Plain(round)));
+        }
+    }
+
+    private static long compare(int seed, SchedulingStrategy fastStrategy, SchedulingStrategy fullStrategy) {
         Random rnd = new Random(seed);
         String conf = "PartitionName=a Nodes=n[1-3] Default=YES MaxTime=" + (rnd.nextBoolean() ? "60" : "INFINITE")
                 + (rnd.nextInt(3) == 0 ? " MaxNodes=1" : "") + "\n"
                 + "PartitionName=b Nodes=n[3-4] MaxTime=30" + (rnd.nextInt(3) == 0 ? " GrpTRES=cpu=4" : "") + "\n";
         ClusterConfig config = ClusterConfig.parse(conf);
         MutableClock clock = new MutableClock();
-        Scheduler fast = new Scheduler(config, clock, new FifoStrategy());
-        Scheduler full = new Scheduler(config, clock, VISIT_EVERYTHING);
+        Scheduler fast = new Scheduler(config, clock, fastStrategy);
+        Scheduler full = new Scheduler(config, clock, fullStrategy);
         List<Input> boot = new ArrayList<>();
         for (int n = 1; n <= 4; n++) {
             int cpus = 2 + rnd.nextInt(3);
