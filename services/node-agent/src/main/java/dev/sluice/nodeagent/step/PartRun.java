@@ -224,6 +224,7 @@ public final class PartRun {
                     env.remove(k);
                 }
                 env.put("SLURM_MPI_TYPE", "pmix");
+                oversubscribed(env, physicalCpus);
                 env.put(dev.sluice.pmix.HelperSpec.SECRET_ENV, spec.pmiSecret());
                 int uid = owner != null && supervisor.runsAsRoot() ? owner.uid() : PmixLaunch.selfId("uid");
                 int gid = owner != null && supervisor.runsAsRoot() ? owner.gid() : PmixLaunch.selfId("gid");
@@ -310,6 +311,7 @@ public final class PartRun {
         for (TaskLayout.Task t : spec.tasks()) {
             Map<String, String> env = environment(t, nodeGpus);
             env.put("SLURM_MPI_TYPE", "pmix");
+            oversubscribed(env, physicalCpus);
             env.put("TMPDIR", tmp.toString());
             env.put("OMPI_MCA_btl_vader_backing_directory", tmp.toString());
             StepLaunch.Builder b = StepLaunch.builder(spec.argv())
@@ -360,6 +362,18 @@ public final class PartRun {
             proc.process.destroyForcibly();
             throw StepRejected.unable(jobId, "node " + node + ": cannot hand the step to the PMIx helper: "
                     + e.getMessage());
+        }
+    }
+
+    /**
+     * More ranks than real CPUs under them (virtual CPUs on a small host): Open MPI's ranks would busy-poll against
+     * each other on the shared CPUs. mpirun sets the same yield for an oversubscribed launch; a user's own value wins.
+     */
+    private void oversubscribed(Map<String, String> env, UnaryOperator<List<Integer>> physicalCpus) {
+        long real = physicalCpus.apply(spec.tasks().stream().flatMap(x -> x.cpus().stream()).distinct().toList())
+                .stream().distinct().count();
+        if (real > 0 && spec.tasks().size() > real) {
+            env.putIfAbsent("OMPI_MCA_mpi_yield_when_idle", "1");
         }
     }
 
