@@ -27,6 +27,8 @@ final class Limits {
         put(ASSOC, Kind.TRES, "cpu", "GrpTRES", "grpcpus");
         put(ASSOC, Kind.TRES, null, "GrpTRESRunMins");
         put(ASSOC, Kind.TRES, "cpu", "GrpTRESRunMins", "grpcpurunmins");
+        put(ASSOC, Kind.TRES, null, "GrpTRESMins");
+        put(ASSOC, Kind.TRES, "cpu", "GrpTRESMins", "grpcpumins");
         put(ASSOC, Kind.COUNT, null, "GrpJobs");
         put(ASSOC, Kind.COUNT, null, "GrpSubmitJobs", "grpsubmit");
         put(ASSOC, Kind.WALL, null, "GrpWall");

@@ -142,16 +142,189 @@ public class JobHistoryWriter {
     private static final Kind STEP_FINISHED = Kind.of(UPSERT_STEP_FINISHED, "bigint", "text", "text", "timestamptz",
             "text", "integer", "integer", "bigint", "bigint", "bigint", "text");
 
+    /** The column names of an upsert's {@code INSERT INTO jobs (...)} list. */
+    private static List<String> insertColumns(String sql) {
+        int open = sql.indexOf('(');
+        return Arrays.stream(sql.substring(open + 1, sql.indexOf(')', open)).split(","))
+                .map(String::trim).toList();
+    }
+
+    private static final List<String> SUBMIT_COLUMNS = insertColumns(UPSERT_SUBMITTED);
+    private static final List<String> STATE_COLUMNS = insertColumns(UPSERT_STATE).subList(1,
+            insertColumns(UPSERT_STATE).size());
+    private static final List<String> ALLOC_COLUMNS = insertColumns(UPSERT_ALLOCATION).subList(1,
+            insertColumns(UPSERT_ALLOCATION).size());
+    /** A state event in this row, and newer than the stored one: the guard of {@code UPSERT_STATE}. */
+    private static final String STATE_NEWER = "EXCLUDED.state_version IS NOT NULL AND (j.state_version IS NULL "
+            + "OR EXCLUDED.state_version > j.state_version)";
+    private static final String ALLOC_NEWER = "EXCLUDED.alloc_time IS NOT NULL AND (j.alloc_time IS NULL "
+            + "OR EXCLUDED.alloc_time >= j.alloc_time)";
+
     /**
-     * Applies a polled batch with one multi-row statement ({@code INSERT ... SELECT FROM unnest(arrays) ON
-     * CONFLICT}) per statement kind and round instead of a statement per event. Regrouping is safe because each
-     * kind writes its own columns (submit, state, allocation, step start, step end) and is order-independent
-     * against the others. {@code ON CONFLICT DO UPDATE} may not touch a row twice in one statement, and the
-     * version guards must see each event applied after the previous one for the same key, so the n-th event for a
-     * key goes into round n: within a kind and key, events are applied one statement after the other in their
-     * order, exactly as one statement per event would.
+     * A job's submission, state and allocation in one row: each part is written only when the row carries it
+     * ({@code submit_time}, {@code state_version}, {@code alloc_time} not null) and under the same guards as its own
+     * upsert, so one statement does what up to five did, and each job row gets one new version per batch instead of
+     * one per event (each with an entry in every index of {@code jobs}).
+     */
+    private static final Kind JOB = merged();
+
+    private static Kind merged() {
+        List<String> cols = new ArrayList<>(SUBMIT_COLUMNS);
+        cols.addAll(STATE_COLUMNS);
+        cols.addAll(ALLOC_COLUMNS);
+        List<String> types = new ArrayList<>(SUBMITTED.types());
+        types.addAll(STATE.types().subList(1, STATE.types().size()));
+        types.addAll(ALLOCATION.types().subList(1, ALLOCATION.types().size()));
+        StringBuilder sql = new StringBuilder("INSERT INTO jobs AS j (").append(String.join(", ", cols))
+                .append(") VALUES (x) ON CONFLICT (job_id) DO UPDATE SET ");
+        List<String> sets = new ArrayList<>();
+        for (String c : SUBMIT_COLUMNS.subList(1, SUBMIT_COLUMNS.size())) {
+            sets.add(c + " = CASE WHEN EXCLUDED.submit_time IS NOT NULL THEN EXCLUDED." + c + " ELSE j." + c + " END");
+        }
+        for (String c : STATE_COLUMNS) {
+            sets.add(switch (c) {
+                case "state_version" -> "state_version = GREATEST(j.state_version, EXCLUDED.state_version)";
+                case "eligible_time" -> "eligible_time = LEAST(j.eligible_time, EXCLUDED.eligible_time)";
+                case "start_time" -> "start_time = LEAST(j.start_time, EXCLUDED.start_time)";
+                case "node_list" -> "node_list = CASE WHEN " + STATE_NEWER
+                        + " THEN COALESCE(EXCLUDED.node_list, j.node_list) ELSE j.node_list END";
+                default -> c + " = CASE WHEN " + STATE_NEWER + " THEN EXCLUDED." + c + " ELSE j." + c + " END";
+            });
+        }
+        for (String c : ALLOC_COLUMNS) {
+            sets.add(c + " = CASE WHEN " + ALLOC_NEWER + " THEN EXCLUDED." + c + " ELSE j." + c + " END");
+        }
+        sql.append(String.join(", ", sets));
+        return Kind.of(sql.toString(), types.toArray(String[]::new));
+    }
+
+    /** What a batch holds for one job, in arrival order. */
+    private static final class JobEvents {
+        final List<JobSubmitted> submitted = new ArrayList<>();
+        final List<JobStateChanged> states = new ArrayList<>();
+        final List<AllocationGranted> allocations = new ArrayList<>();
+    }
+
+    /**
+     * Applies a polled batch. The events of one job (submission, state changes, allocations) are folded into one
+     * row of the {@link #JOB} statement, which gives exactly what applying them one after the other would:
+     * <ul>
+     * <li>submission: each overwrites, so the last one;</li>
+     * <li>allocation: each applies if its time is not older, so the last of those with the latest time;</li>
+     * <li>state: an event applies only if its version is above every earlier one's, so only the strict running
+     * maxima in arrival order can apply, and the last of them (the highest version, first of equals) sets state,
+     * reason, end time and exit code if it is newer than the stored row; eligible and start are the earliest
+     * PENDING and RUNNING times whatever the versions. The node list is the last applied non-empty one: that is the
+     * highest version's when it has one, and the stored one when no running maximum has one; in the remaining case
+     * (a requeue to PENDING after RUNNING on a node, in one batch) it depends on the stored version, so that job's
+     * state events keep a statement each.</li>
+     * </ul>
+     * Those, steps, and events with a missing time go through {@link #applyRounds}, one multi-row statement per kind
+     * and round. Every statement writes its own columns, so their order does not matter.
      */
     public Uni<Void> applyAll(SqlClient db, List<Event> events) {
+        java.util.Map<Long, JobEvents> byJob = new java.util.TreeMap<>();
+        List<Event> others = new ArrayList<>();
+        for (Event event : events) {
+            switch (event) {
+                case JobSubmitted e -> byJob.computeIfAbsent(e.jobId(), k -> new JobEvents()).submitted.add(e);
+                case JobStateChanged e -> byJob.computeIfAbsent(e.jobId(), k -> new JobEvents()).states.add(e);
+                case AllocationGranted e -> byJob.computeIfAbsent(e.jobId(), k -> new JobEvents()).allocations.add(e);
+                default -> others.add(event);
+            }
+        }
+        List<Object[]> rows = new ArrayList<>(byJob.size());
+        int stateWidth = STATE_COLUMNS.size();
+        int allocWidth = ALLOC_COLUMNS.size();
+        for (var entry : byJob.entrySet()) {
+            long id = entry.getKey();
+            JobEvents j = entry.getValue();
+            Object[] submit = null;
+            if (j.submitted.stream().anyMatch(e -> e.submitTime() == null)) {
+                others.addAll(j.submitted);
+            } else if (!j.submitted.isEmpty()) {
+                submit = submitted(j.submitted.getLast());
+            }
+            Object[] alloc = null;
+            if (j.allocations.stream().anyMatch(e -> e.time() == null)) {
+                others.addAll(j.allocations);
+            } else if (!j.allocations.isEmpty()) {
+                AllocationGranted latest = j.allocations.getFirst();
+                for (AllocationGranted a : j.allocations) {
+                    if (!a.time().isBefore(latest.time())) {
+                        latest = a;
+                    }
+                }
+                alloc = allocation(latest);
+            }
+            Object[] state = null;
+            if (!j.states.isEmpty()) {
+                state = foldStates(j.states);
+                if (state == null) {
+                    others.addAll(j.states);
+                }
+            }
+            if (submit == null && state == null && alloc == null) {
+                continue;
+            }
+            Object[] row = new Object[SUBMIT_COLUMNS.size() + stateWidth + allocWidth];
+            row[0] = id;
+            if (submit != null) {
+                System.arraycopy(submit, 1, row, 1, SUBMIT_COLUMNS.size() - 1);
+            }
+            if (state != null) {
+                System.arraycopy(state, 1, row, SUBMIT_COLUMNS.size(), stateWidth);
+            }
+            if (alloc != null) {
+                System.arraycopy(alloc, 1, row, SUBMIT_COLUMNS.size() + stateWidth, allocWidth);
+            }
+            rows.add(row);
+        }
+        Uni<Void> chain = applyRounds(db, others);
+        if (!rows.isEmpty()) {
+            Tuple columns = columns(JOB, rows);
+            chain = chain.chain(() -> db.preparedQuery(JOB.multiSql()).execute(columns).replaceWithVoid());
+        }
+        return chain;
+    }
+
+    /** One job's state events as one {@code UPSERT_STATE} row, or null where that would not be exact. */
+    private static Object[] foldStates(List<JobStateChanged> states) {
+        JobStateChanged top = null;
+        boolean anyNodes = false;
+        Instant eligible = null;
+        Instant start = null;
+        for (JobStateChanged e : states) {
+            if (top == null || e.version() > top.version()) {
+                top = e;
+                anyNodes |= e.nodes() != null;
+            }
+            if (e.state() == JobState.PENDING && e.time() != null && (eligible == null || e.time().isBefore(eligible))) {
+                eligible = e.time();
+            }
+            if (e.state() == JobState.RUNNING && e.time() != null && (start == null || e.time().isBefore(start))) {
+                start = e.time();
+            }
+        }
+        if (top.nodes() == null && anyNodes) {
+            return null;
+        }
+        Object[] row = stateChanged(top);
+        row[STATE_COLUMNS.indexOf("eligible_time") + 1] = ts(eligible);
+        row[STATE_COLUMNS.indexOf("start_time") + 1] = ts(start);
+        return row;
+    }
+
+    /**
+     * Applies events with one multi-row statement ({@code INSERT ... SELECT FROM unnest(arrays) ON CONFLICT}) per
+     * statement kind and round instead of a statement per event. Regrouping is safe because each kind writes its
+     * own columns (submit, state, allocation, step start, step end) and is order-independent against the others.
+     * {@code ON CONFLICT DO UPDATE} may not touch a row twice in one statement, and the version guards must see each
+     * event applied after the previous one for the same key, so the n-th event for a key goes into round n: within
+     * a kind and key, events are applied one statement after the other in their order, exactly as one statement per
+     * event would.
+     */
+    Uni<Void> applyRounds(SqlClient db, List<Event> events) {
         java.util.Map<Kind, List<List<Object[]>>> rounds = new java.util.LinkedHashMap<>();
         java.util.Map<Kind, java.util.Map<Object, Integer>> seen = new java.util.HashMap<>();
         for (Kind k : List.of(SUBMITTED, STATE, ALLOCATION, STEP_STARTED, STEP_FINISHED)) {

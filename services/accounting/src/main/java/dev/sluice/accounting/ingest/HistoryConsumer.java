@@ -59,7 +59,7 @@ public class HistoryConsumer {
 
     /**
      * Where the consumer thread's time goes, summed since start: polling, decoding CloudEvents, the database
-     * transaction, jobcomp (query + acknowledged sends) and the offset commit. AccountingBench reports it.
+     * transaction, handing finished jobs to the jobcomp worker, and the offset commit. AccountingBench reports it.
      */
     public static final class IngestStats {
         public final java.util.concurrent.atomic.LongAdder events = new java.util.concurrent.atomic.LongAdder();
@@ -186,8 +186,8 @@ public class HistoryConsumer {
                 .await().atMost(Duration.ofSeconds(60));
         long j0 = System.nanoTime();
         stats.sqlNanos.add(j0 - s0);
-        // After the history commit and before the offset commit: a job that just finished goes out on
-        // sluice.jobcomp; a failure here rewinds the batch like a database failure, and the rewrite is harmless.
+        // After the history commit: the jobcomp worker sends the jobs that just finished on its own thread (its
+        // start-up sweep covers ids lost from its queue by a crash, since the marks live in the database).
         java.util.Set<Long> jobs = new java.util.LinkedHashSet<>();
         boolean usageChanged = false;
         for (Event e : events) {
@@ -204,13 +204,7 @@ public class HistoryConsumer {
         if (usageChanged) {
             fairshare.changed();
         }
-        try {
-            jobcomp.publish(jobs);
-        } catch (RuntimeException e) {
-            throw e;
-        } catch (Exception e) {
-            throw new IllegalStateException("jobcomp: " + e, e);
-        }
+        jobcomp.submit(jobs);
         stats.jobcompNanos.add(System.nanoTime() - j0);
     }
 

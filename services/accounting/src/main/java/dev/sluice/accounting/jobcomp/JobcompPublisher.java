@@ -34,11 +34,20 @@ import javax.sql.DataSource;
 /**
  * One flat JSON object per finished job on {@code sluice.jobcomp}, keyed by job id, with the field names of
  * Slurm's jobcomp/kafka plugin, so consumers written for Slurm's topic read it unchanged. A job goes out once
- * both its submission and its terminal state are recorded; it is marked sent only after the broker acknowledged
- * it, so a crash in between sends it again (same key, same content): consumers keep one per jobid.
+ * both its submission and its terminal state are recorded; it is marked sent (table {@code jobcomp_sent}) only
+ * after the broker acknowledged it, so a crash in between sends it again (same key, same content): consumers keep
+ * one per jobid.
+ *
+ * <p>The history consumer hands over the ids of the jobs it just committed ({@link #submit}) and goes on; one
+ * worker thread publishes them. Nothing is lost when the process dies with ids still queued: the history is
+ * committed and the marks are not, so the worker's first act at start is to queue every finished, unmarked job.
+ * One thread does all the sending, so an id handed over twice is looked up after its first send was marked.
  */
 @ApplicationScoped
 public class JobcompPublisher {
+    private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(JobcompPublisher.class);
+    /** Jobs looked up and sent per round: one query, that many sends, one insert of marks. */
+    private static final int BATCH = 5000;
     private static final List<String> TERMINAL = List.of("COMPLETED", "CANCELLED", "FAILED", "TIMEOUT", "NODE_FAIL",
             "PREEMPTED", "OUT_OF_MEMORY", "BOOT_FAIL", "DEADLINE");
 
@@ -53,10 +62,129 @@ public class JobcompPublisher {
     String bootstrapServers;
 
     private volatile KafkaProducer<String, byte[]> producer;
+    private final java.util.Set<Long> queued = new java.util.LinkedHashSet<>();
+    private boolean sweepDone;
+    private boolean sending;
+    private volatile boolean running = true;
+    private volatile Thread worker;
+    /** Jobs published since start, and the worker's busy time; the ingest benchmark reports both. */
+    public final java.util.concurrent.atomic.LongAdder published = new java.util.concurrent.atomic.LongAdder();
+    public final java.util.concurrent.atomic.LongAdder busyNanos = new java.util.concurrent.atomic.LongAdder();
+
+    void onStart(@Observes io.quarkus.runtime.StartupEvent ev) {
+        worker = Thread.ofPlatform().name("accounting-jobcomp").start(this::work);
+    }
 
     void onStop(@Observes ShutdownEvent ev) {
+        running = false;
+        synchronized (queued) {
+            queued.notifyAll();
+        }
+        if (worker != null) {
+            try {
+                worker.join(Duration.ofSeconds(10));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
         if (producer != null) {
             producer.close();
+        }
+    }
+
+    /** Queues jobs whose history was just committed; those that have finished and are unmarked go out. */
+    public void submit(Collection<Long> jobIds) {
+        if (jobIds.isEmpty()) {
+            return;
+        }
+        synchronized (queued) {
+            queued.addAll(jobIds);
+            queued.notifyAll();
+        }
+    }
+
+    /** True when the start-up sweep is done and nothing is queued or being sent: benchmarks wait on it. */
+    public boolean idle() {
+        synchronized (queued) {
+            return sweepDone && queued.isEmpty() && !sending;
+        }
+    }
+
+    private void work() {
+        while (running && !sweepDone) {
+            try {
+                List<Long> unsent = unsentFinishedJobs();
+                synchronized (queued) {
+                    queued.addAll(unsent);
+                    sweepDone = true;
+                }
+            } catch (Exception e) {
+                LOG.warnf("jobcomp: could not look for unsent jobs, retrying: %s", e.toString());
+                sleep();
+            }
+        }
+        while (running) {
+            List<Long> batch;
+            synchronized (queued) {
+                while (running && queued.isEmpty()) {
+                    try {
+                        queued.wait();
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
+                batch = new ArrayList<>(Math.min(queued.size(), BATCH));
+                var it = queued.iterator();
+                while (it.hasNext() && batch.size() < BATCH) {
+                    batch.add(it.next());
+                    it.remove();
+                }
+                sending = !batch.isEmpty();
+            }
+            if (batch.isEmpty()) {
+                continue;
+            }
+            long t0 = System.nanoTime();
+            try {
+                published.add(publish(batch));
+            } catch (Exception e) {
+                // Kafka or the database failed: keep the jobs queued and try again shortly.
+                LOG.warnf("jobcomp: could not publish %d jobs, retrying: %s", batch.size(), e.toString());
+                synchronized (queued) {
+                    queued.addAll(batch);
+                }
+                sleep();
+            } finally {
+                busyNanos.add(System.nanoTime() - t0);
+                synchronized (queued) {
+                    sending = false;
+                }
+            }
+        }
+    }
+
+    private List<Long> unsentFinishedJobs() throws SQLException {
+        try (Connection c = dataSource.getConnection(); PreparedStatement p = c.prepareStatement("""
+                SELECT j.job_id FROM jobs j
+                WHERE j.state = ANY(?) AND j.submit_time IS NOT NULL
+                  AND NOT EXISTS (SELECT 1 FROM jobcomp_sent s WHERE s.job_id = j.job_id)
+                ORDER BY j.job_id""")) {
+            p.setArray(1, c.createArrayOf("text", TERMINAL.toArray()));
+            List<Long> ids = new ArrayList<>();
+            try (ResultSet r = p.executeQuery()) {
+                while (r.next()) {
+                    ids.add(r.getLong(1));
+                }
+            }
+            return ids;
+        }
+    }
+
+    private static void sleep() {
+        try {
+            Thread.sleep(1000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
@@ -71,10 +199,13 @@ public class JobcompPublisher {
         return producer;
     }
 
-    /** Sends the completion record of every job among {@code jobIds} that has finished and was not sent yet. */
-    public void publish(Collection<Long> jobIds) throws Exception {
+    /**
+     * Sends the completion record of every job among {@code jobIds} that has finished and was not sent yet, and
+     * marks them; answers how many went out. Called on the worker thread only.
+     */
+    int publish(Collection<Long> jobIds) throws Exception {
         if (jobIds.isEmpty()) {
-            return;
+            return 0;
         }
         try (Connection c = dataSource.getConnection()) {
             List<Map<String, Object>> records = new ArrayList<>();
@@ -90,8 +221,8 @@ public class JobcompPublisher {
                                 AND s.step_id NOT IN ('batch', 'extern')),
                            j.gpu_type
                     FROM jobs j
-                    WHERE j.job_id = ANY(?) AND NOT j.jobcomp_sent AND j.submit_time IS NOT NULL
-                      AND j.state = ANY(?)""")) {
+                    WHERE j.job_id = ANY(?) AND j.submit_time IS NOT NULL AND j.state = ANY(?)
+                      AND NOT EXISTS (SELECT 1 FROM jobcomp_sent s WHERE s.job_id = j.job_id)""")) {
                 p.setArray(1, c.createArrayOf("bigint", jobIds.toArray()));
                 p.setArray(2, c.createArrayOf("text", TERMINAL.toArray()));
                 try (ResultSet r = p.executeQuery()) {
@@ -101,7 +232,7 @@ public class JobcompPublisher {
                 }
             }
             if (records.isEmpty()) {
-                return;
+                return 0;
             }
             List<Future<?>> sent = new ArrayList<>();
             List<Long> ids = new ArrayList<>();
@@ -114,11 +245,13 @@ public class JobcompPublisher {
             for (Future<?> f : sent) {
                 f.get(30, TimeUnit.SECONDS);
             }
-            try (PreparedStatement p = c.prepareStatement("UPDATE jobs SET jobcomp_sent = TRUE WHERE job_id = ANY(?)")) {
+            try (PreparedStatement p = c.prepareStatement(
+                    "INSERT INTO jobcomp_sent SELECT unnest(?::bigint[]) ON CONFLICT DO NOTHING")) {
                 Array a = c.createArrayOf("bigint", ids.toArray());
                 p.setArray(1, a);
                 p.executeUpdate();
             }
+            return ids.size();
         }
     }
 

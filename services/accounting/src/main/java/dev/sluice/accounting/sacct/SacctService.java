@@ -24,6 +24,11 @@ public class SacctService {
     BillingConfig billing;
 
     public Uni<List<SacctRecord>> find(SacctQuery q, Instant now) {
+        return find(q, now, new SacctTiming(System.nanoTime()));
+    }
+
+    /** As {@link #find(SacctQuery, Instant)}, marking {@code session}, {@code jobs}, {@code steps}, {@code build}. */
+    public Uni<List<SacctRecord>> find(SacctQuery q, Instant now, SacctTiming timing) {
         StringBuilder hql = new StringBuilder("from JobRow j where j.submitTime is not null");
         Map<String, Object> params = new LinkedHashMap<>();
         if (!q.jobs().isEmpty()) {
@@ -56,9 +61,11 @@ public class SacctService {
         hql.append(" order by j.jobId");
 
         return sessions.withSession(s -> {
+            timing.mark("session");
             var query = s.createSelectionQuery(hql.toString(), JobRow.class);
             params.forEach(query::setParameter);
             return query.getResultList().chain(jobs -> {
+                timing.mark("jobs");
                 if (jobs.isEmpty()) {
                     return Uni.createFrom().item(List.<SacctRecord>of());
                 }
@@ -66,7 +73,12 @@ public class SacctService {
                 return s.createSelectionQuery("from StepRow s where s.jobId in :ids", StepRow.class)
                         .setParameter("ids", ids)
                         .getResultList()
-                        .map(steps -> assemble(jobs, steps, now, billing));
+                        .map(steps -> {
+                            timing.mark("steps");
+                            List<SacctRecord> out = assemble(jobs, steps, now, billing);
+                            timing.mark("build");
+                            return out;
+                        });
             });
         });
     }
