@@ -12,7 +12,7 @@ public record JobRow(long jobId, String name, String user, Long uid, Long gid, S
                      String startTime, String endTime, Long timeLimitMinutes, String nodes, Integer numNodes,
                      Integer numCpus, Integer ntasks, Integer cpusPerTask, Long memMb, Integer exitCode,
                      Integer signal, String workDir, String stdout, String stderr, Long priority, Integer nice,
-                     String arrayJobId, String arrayTaskId, String expectedStart) {
+                     String arrayJobId, String arrayTaskId, String expectedStart, String arrayTasks) {
 
     /** This row with what the scheduler knows; the scheduler's reason is the fresher one for a pending job. */
     JobRow withScheduler(JsonNode s) {
@@ -30,7 +30,7 @@ public record JobRow(long jobId, String name, String user, Long uid, Long gid, S
                 ? s.get("Reason").asText() : reason;
         return new JobRow(jobId, name, user, uid, gid, partition, account, qos, state, stateShort, why, submitTime,
                 startTime, endTime, timeLimitMinutes, nodes, numNodes, numCpus, ntasks, cpusPerTask, memMb, exitCode,
-                signal, workDir, stdout, stderr, prio, n, ajob, atask, start);
+                signal, workDir, stdout, stderr, prio, n, ajob, atask, start, arrayTasks);
     }
 
     private static String text(JsonNode n, String f) {
@@ -39,6 +39,10 @@ public record JobRow(long jobId, String name, String user, Long uid, Long gid, S
 
     /** squeue's job id: {@code 42} or, for array jobs, {@code 42_7} / {@code 42_[6-15%4]}. */
     String displayId() {
-        return arrayJobId == null || arrayTaskId == null ? Long.toString(jobId) : arrayJobId + "_" + arrayTaskId;
+        if (arrayJobId != null && arrayTaskId != null) {
+            return arrayJobId + "_" + arrayTaskId;
+        }
+        // an array's pending remainder (submit's read model names the ids still pending)
+        return arrayJobId != null && arrayTasks != null ? arrayJobId + "_[" + arrayTasks + "]" : Long.toString(jobId);
     }
 }
