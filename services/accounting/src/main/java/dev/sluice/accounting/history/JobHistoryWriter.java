@@ -51,10 +51,17 @@ public class JobHistoryWriter {
     // times are facts about the first RUNNING/PENDING and are kept whatever order their events arrive in.
     private static final String UPSERT_STATE = """
             INSERT INTO jobs AS j (job_id, state_version, state, reason, state_detail, eligible_time, start_time,
-                                   end_time, exit_code, exit_signal, node_list)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+                                   end_time, exit_code, exit_signal, node_list, array_job_id, array_task_id,
+                                   array_tasks)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
             ON CONFLICT (job_id) DO UPDATE SET
                 state_version = GREATEST(j.state_version, EXCLUDED.state_version),
+                array_job_id = CASE WHEN j.state_version IS NULL OR EXCLUDED.state_version > j.state_version
+                                    THEN EXCLUDED.array_job_id ELSE j.array_job_id END,
+                array_task_id = CASE WHEN j.state_version IS NULL OR EXCLUDED.state_version > j.state_version
+                                     THEN EXCLUDED.array_task_id ELSE j.array_task_id END,
+                array_tasks = CASE WHEN j.state_version IS NULL OR EXCLUDED.state_version > j.state_version
+                                   THEN EXCLUDED.array_tasks ELSE j.array_tasks END,
                 state = CASE WHEN j.state_version IS NULL OR EXCLUDED.state_version > j.state_version
                              THEN EXCLUDED.state ELSE j.state END,
                 reason = CASE WHEN j.state_version IS NULL OR EXCLUDED.state_version > j.state_version
@@ -134,7 +141,7 @@ public class JobHistoryWriter {
             "text", "text", "text", "timestamptz", "integer", "bigint", "integer", "integer", "integer", "text", "text",
             "text", "text");
     private static final Kind STATE = Kind.of(UPSERT_STATE, "bigint", "bigint", "text", "text", "text",
-            "timestamptz", "timestamptz", "timestamptz", "integer", "integer", "text");
+            "timestamptz", "timestamptz", "timestamptz", "integer", "integer", "text", "bigint", "integer", "text");
     private static final Kind ALLOCATION = Kind.of(UPSERT_ALLOCATION, "bigint", "timestamptz", "integer", "bigint",
             "integer", "integer", "text");
     private static final Kind STEP_STARTED = Kind.of(UPSERT_STEP_STARTED, "bigint", "text", "text", "bigint",
@@ -414,7 +421,7 @@ public class JobHistoryWriter {
                 s == JobState.PENDING ? ts(e.time()) : null,
                 s == JobState.RUNNING ? ts(e.time()) : null,
                 s.isTerminal() ? ts(e.time()) : null,
-                e.exitCode(), e.signal(), e.nodes());
+                e.exitCode(), e.signal(), e.nodes(), e.arrayJobId(), e.arrayTaskId(), e.arrayTasks());
     }
 
     private static Object[] allocation(AllocationGranted e) {

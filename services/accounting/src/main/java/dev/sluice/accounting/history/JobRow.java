@@ -77,4 +77,24 @@ public class JobRow {
     public Integer allocGpus;
     @Column(name = "alloc_node_names")
     public String allocNodeNames;
+    /** An array task's or pending remainder's array job id; null for other jobs. */
+    @Column(name = "array_job_id")
+    public Long arrayJobId;
+    /** An array task's index; null for the pending remainder. */
+    @Column(name = "array_task_id")
+    public Integer arrayTaskId;
+    /** The pending remainder's ids still to run ({@code 5-9%2}). */
+    @Column(name = "array_tasks")
+    public String arrayTasks;
+
+    /** sacct's JobID: {@code 42_4} for a task, {@code 42_[5-9%2]} for an array's pending remainder. */
+    public String displayId() {
+        if (arrayJobId == null) {
+            return Long.toString(jobId);
+        }
+        if (arrayTaskId != null) {
+            return arrayJobId + "_" + arrayTaskId;
+        }
+        return arrayTasks == null ? Long.toString(jobId) : arrayJobId + "_[" + arrayTasks + "]";
+    }
 }

@@ -37,7 +37,7 @@ public final class SacctReport {
             }
         }
         String nodeList = j.nodeList != null ? j.nodeList : j.allocNodeNames;
-        return new SacctRecord(Long.toString(j.jobId), j.jobId, j.jobName, j.partitionName, j.account, j.userName,
+        return new SacctRecord(j.displayId(), j.jobId, j.jobName, j.partitionName, j.account, j.userName,
                 j.uid, j.gid == null ? null : Integer.toString(j.gid), j.gid,
                 j.allocCpus == null ? 0 : j.allocCpus, j.reqCpus,
                 j.state == null ? "PENDING" : j.state,

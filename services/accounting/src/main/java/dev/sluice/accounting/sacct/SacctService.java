@@ -32,7 +32,8 @@ public class SacctService {
         StringBuilder hql = new StringBuilder("from JobRow j where j.submitTime is not null");
         Map<String, Object> params = new LinkedHashMap<>();
         if (!q.jobs().isEmpty()) {
-            hql.append(" and j.jobId in :jobs");
+            // sacct -j 42 of an array: every task of it, as Slurm lists them
+            hql.append(" and (j.jobId in :jobs or j.arrayJobId in :jobs)");
             params.put("jobs", q.jobs());
         }
         if (!q.users().isEmpty()) {
