@@ -24,6 +24,7 @@ import dev.sluice.contracts.kafka.KafkaSettings;
 import dev.sluice.contracts.node.LaunchRequested;
 import dev.sluice.contracts.node.NodeHeartbeat;
 import dev.sluice.contracts.node.NodeRegistered;
+import dev.sluice.contracts.node.NodeResumeRequested;
 import dev.sluice.contracts.node.SignalRequested;
 import dev.sluice.contracts.step.StepFinished;
 import dev.sluice.contracts.step.StepStarted;
@@ -66,6 +67,9 @@ class NodeAgentTest {
     static final AtomicLong IDS = new AtomicLong(ThreadLocalRandom.current().nextLong(1_000_000, 9_000_000) * 10);
 
     static KafkaProducer<String, byte[]> producer;
+
+    @jakarta.inject.Inject
+    dev.sluice.nodeagent.kafka.NodeAgent agent;
     static EventLog log;
 
     @TempDir
@@ -242,6 +246,46 @@ class NodeAgentTest {
         StepFinished end = finished(id);
         assertThat(end.state()).isEqualTo(JobState.CANCELLED);
         assertThat(TestFiles.read(workDir.resolve("trap.out"))).contains("caught SIGTERM, saving checkpoint\n");
+    }
+
+    @Test
+    void signalOptionWarnsTheBatchShellBeforeTheTimeLimit() {
+        long id = IDS.incrementAndGet();
+        // sbatch -t 1 --signal=B:USR1@50: the shell hears USR1 about 10 s after its start, long before TIMEOUT
+        JobSpec spec = new JobSpec("warned", "cpu", null, null, """
+                #!/bin/bash
+                trap 'echo "USR1: time to checkpoint"' USR1
+                echo started
+                while true; do sleep 0.2; done
+                """, workDir.toString(), "warned.out", null, Map.of(), Resources.of(1, 1, null), 1, null, null,
+                null, null, null, null, null, null, null, null, null, "B:10@50");
+        send(new LaunchRequested(NODE, id, Instant.now(), TestSettings.NOBODY, spec,
+                List.of(new NodeAllocation(NODE, 1, List.of(0), 100, List.of())), 1, "sluice"));
+        TestFiles.await("the warning", LIMIT, () -> Files.exists(workDir.resolve("warned.out"))
+                && TestFiles.read(workDir.resolve("warned.out")).contains("USR1: time to checkpoint")
+                ? Optional.of(true) : Optional.empty());
+        // still running after the warning: the signal was the warning, not the end
+        assertThat(log.all(StepFinished.class).stream().anyMatch(f -> f.jobId() == id)).isFalse();
+        send(new SignalRequested(NODE, id, Instant.now(), "CANCELLED", 2));
+        assertThat(finished(id).state()).isEqualTo(JobState.CANCELLED);
+        assertThat(TestFiles.read(workDir.resolve("warned.out"))).doesNotContain("TIME LIMIT");
+    }
+
+    @Test
+    void theSchedulersResumeLiftsTheAgentsOwnDrain() {
+        agent.supervisor().drain("maintenance by test");
+        assertThat(agent.drainReason()).contains("maintenance by test");
+        long refused = IDS.incrementAndGet();
+        launch(refused, spec("refused", "#!/bin/sh\ntrue\n", null, null, Map.of()));
+        StepFinished end = finished(refused);
+        assertThat(end.detail()).isEqualTo("launch failed: node " + NODE + " is drained: maintenance by test; job requeued");
+        assertThat(end.requeue()).isTrue();
+
+        send(new NodeResumeRequested(NODE, Instant.now()));
+        TestFiles.await("the drain lifted", LIMIT, () -> agent.drainReason().isEmpty() ? Optional.of(true) : Optional.empty());
+        long id = IDS.incrementAndGet();
+        launch(id, spec("after-resume", "#!/bin/sh\ntrue\n", null, null, Map.of()));
+        assertThat(finished(id).state()).isEqualTo(JobState.COMPLETED);
     }
 
     @Test

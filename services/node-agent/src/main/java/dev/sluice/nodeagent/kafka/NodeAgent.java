@@ -11,6 +11,7 @@ import dev.sluice.contracts.node.LaunchRequested;
 import dev.sluice.contracts.node.NodeDrainRequested;
 import dev.sluice.contracts.node.NodeHeartbeat;
 import dev.sluice.contracts.node.NodeRegistered;
+import dev.sluice.contracts.node.NodeResumeRequested;
 import dev.sluice.contracts.node.SignalRequested;
 import dev.sluice.contracts.step.StepFinished;
 import dev.sluice.contracts.step.StepStarted;
@@ -272,6 +273,11 @@ public class NodeAgent implements StepEventSink {
         return supervisor == null ? List.of() : supervisor.runningJobs();
     }
 
+    /** The job supervisor once the agent started; for the REST side and tests. */
+    public JobSupervisor supervisor() {
+        return supervisor;
+    }
+
     public Optional<String> drainReason() {
         return supervisor == null ? Optional.empty() : supervisor.drainReason();
     }
@@ -425,6 +431,7 @@ public class NodeAgent implements StepEventSink {
                     LOG.infof("Signal for job %d ignored: it does not run here", s.jobId());
                 }
             }
+            case NodeResumeRequested resume when name.equals(resume.node()) -> supervisor.resume(resume.time());
             default -> LOG.debugf("Ignoring %s on the command topic", ce.get().type());
         }
     }

@@ -212,6 +212,37 @@ public final class JobSupervisor implements AutoCloseable {
     }
 
     /**
+     * The scheduler's resume ({@code scontrol update NodeName=n State=RESUME}, NodeResumeRequested): the persisted
+     * reason goes and the node takes jobs again.
+     *
+     * @return whether the node was drained
+     */
+    public boolean resume(Instant requestedAt) {
+        String was = drainReason;
+        Path file = settings.stateDir().resolve(DRAIN_FILE);
+        try {
+            // a resume replayed after a crash must not lift a drain that came after it
+            if (requestedAt != null && Files.exists(file)
+                    && Files.getLastModifiedTime(file).toInstant().isAfter(requestedAt)) {
+                LOG.infof("Node %s: ignoring a resume of %s older than its drain (%s)", node, requestedAt, was);
+                return false;
+            }
+        } catch (IOException e) {
+            // gone meanwhile: nothing to keep
+        }
+        try {
+            Files.deleteIfExists(file);
+        } catch (IOException e) {
+            LOG.warnf("Node %s: %s not removed: %s", node, DRAIN_FILE, e.getMessage());
+        }
+        drainReason = null;
+        if (was != null) {
+            LOG.infof("Node %s resumed by the scheduler (was drained: %s)", node, was);
+        }
+        return was != null;
+    }
+
+    /**
      * An admin's resume on the node: root removed the persisted reason (the agent has no authenticated admin API,
      * and the scheduler's resume does not reach agents yet), so the node takes jobs again.
      */
