@@ -67,9 +67,18 @@ public class JobcompPublisher {
     private boolean sending;
     private volatile boolean running = true;
     private volatile Thread worker;
-    /** Jobs published since start, and the worker's busy time; the ingest benchmark reports both. */
-    public final java.util.concurrent.atomic.LongAdder published = new java.util.concurrent.atomic.LongAdder();
-    public final java.util.concurrent.atomic.LongAdder busyNanos = new java.util.concurrent.atomic.LongAdder();
+    private final java.util.concurrent.atomic.LongAdder published = new java.util.concurrent.atomic.LongAdder();
+    private final java.util.concurrent.atomic.LongAdder busyNanos = new java.util.concurrent.atomic.LongAdder();
+
+    /** Jobs published since start; methods, since a field read through the CDI client proxy reads the proxy's. */
+    public long publishedCount() {
+        return published.sum();
+    }
+
+    /** The worker's time spent publishing since start; the ingest benchmark reports it. */
+    public long busyNanos() {
+        return busyNanos.sum();
+    }
 
     void onStart(@Observes io.quarkus.runtime.StartupEvent ev) {
         worker = Thread.ofPlatform().name("accounting-jobcomp").start(this::work);

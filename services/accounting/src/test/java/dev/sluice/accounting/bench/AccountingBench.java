@@ -134,8 +134,8 @@ class AccountingBench {
         long e0 = st.events.sum();
         long cpuThread0 = threads.getThreadCpuTime(st.threadId);
         long cpuProc0 = os.getProcessCpuTime();
-        long sent0 = jobcomp.published.sum();
-        long jobcompBusy0 = jobcomp.busyNanos.sum();
+        long sent0 = jobcomp.publishedCount();
+        long jobcompBusy0 = jobcomp.busyNanos();
         double load0 = os.getSystemLoadAverage();
         String before = st.describe();
         long t0 = System.nanoTime();
@@ -151,7 +151,7 @@ class AccountingBench {
         // all (jobs marked by an earlier run on a kept database are not sent again).
         while (!jobcomp.idle()) {
             if (System.nanoTime() > deadline) {
-                throw new AssertionError("jobcomp did not catch up: " + (jobcomp.published.sum() - sent0));
+                throw new AssertionError("jobcomp did not catch up: " + (jobcomp.publishedCount() - sent0));
             }
             Thread.sleep(20);
         }
@@ -162,8 +162,8 @@ class AccountingBench {
                 events.size(), jobs, (produced - p0) / 1e9, secs, events.size() / secs, thread, proc, load0,
                 os.getSystemLoadAverage()));
         report(String.format("  jobcomp (its own thread): all %d finished jobs sent %.1f s after the release "
-                        + "(%.1f s behind the history), the worker busy %.1f s", jobcomp.published.sum() - sent0,
-                jobcompSecs, jobcompSecs - secs, (jobcomp.busyNanos.sum() - jobcompBusy0) / 1e9));
+                        + "(%.1f s behind the history), the worker busy %.1f s", jobcomp.publishedCount() - sent0,
+                jobcompSecs, jobcompSecs - secs, (jobcomp.busyNanos() - jobcompBusy0) / 1e9));
         report("  consumer stages (cumulative since start; before the run: " + before + "): " + st.describe()
                 + "; events this run " + (st.events.sum() - e0));
     }
