@@ -89,9 +89,10 @@ public final class PriorityStrategy implements SchedulingStrategy {
             }
             // Which reservations the job would run past does not depend on where it fits; when there are any,
             // its place now is never used (it is placed again on what the reservations leave), so only whether
-            // it fits now is asked.
+            // it fits now is asked. Most jobs do not fit now: that is asked first, from memory for their shape.
             List<Reservation> crossing = List.of();
-            if (!reservations.isEmpty()) {
+            boolean fitsNow = reservations.isEmpty() || round.fits(job);
+            if (fitsNow && !reservations.isEmpty()) {
                 Integer limit = round.timeLimit(job);
                 Instant end = limit == null || limit == 0 ? null : now.plus(Duration.ofMinutes(limit));
                 crossing = new ArrayList<>();
@@ -101,8 +102,8 @@ public final class PriorityStrategy implements SchedulingStrategy {
                     }
                 }
             }
-            Optional<List<NodeShare>> fit = crossing.isEmpty() ? round.fit(job)
-                    : round.fits(job) ? Optional.of(List.of()) : Optional.empty();
+            Optional<List<NodeShare>> fit = !fitsNow ? Optional.empty()
+                    : crossing.isEmpty() ? round.fit(job) : Optional.of(List.of());
             if (fit.isPresent()) {
                 List<NodeShare> shares = fit.get();
                 if (!crossing.isEmpty()) {
