@@ -314,6 +314,8 @@ public final class Scontrol {
             if (reason != null) {
                 body.put("reason", reason);
             }
+            // sinfo -R's USER: the scheduler believes this claim only with authentication off
+            body.put("user", ctx.identity().user());
             Api.Response r = api.post(sched.base(), NODE_STATE.formatted(node), body);
             if (!r.ok()) {
                 ctx.err().println("scontrol: error: " + errorText(r, "Invalid node name specified"));

@@ -165,8 +165,8 @@ class ScontrolTest {
         assertThat(r.err()).isEmpty();
         assertThat(r.rc()).isZero();
         assertThat(s.writes()).containsExactly(
-                "POST /api/v1/admin/nodes/node01/state {\"state\":\"DRAIN\",\"reason\":\"new fans\"}",
-                "POST /api/v1/admin/nodes/node02/state {\"state\":\"DRAIN\",\"reason\":\"new fans\"}");
+                "POST /api/v1/admin/nodes/node01/state {\"state\":\"DRAIN\",\"reason\":\"new fans\",\"user\":\"alice\"}",
+                "POST /api/v1/admin/nodes/node02/state {\"state\":\"DRAIN\",\"reason\":\"new fans\",\"user\":\"alice\"}");
 
         FakeServices.Result unknown = s.run("scontrol", "update", "nodename=node09", "state=resume");
         assertThat(unknown.rc()).isEqualTo(1);

@@ -43,10 +43,14 @@ class AdminApiTest {
         given().contentType(ContentType.JSON).body("{\"state\":\"DRAIN\"}")
                 .post("/api/v1/admin/nodes/node09/state").then().statusCode(400)
                 .body("error", is("You must specify a reason when DOWNING or DRAINING a node. Request denied"));
-        given().contentType(ContentType.JSON).body("{\"state\":\"DRAIN\",\"reason\":\"bad DIMM\"}")
+        given().contentType(ContentType.JSON).body("{\"state\":\"DRAIN\",\"reason\":\"bad DIMM\",\"user\":\"alice\"}")
                 .post("/api/v1/admin/nodes/node09/state").then().statusCode(200);
         given().get("/api/v1/nodes/node09").then().statusCode(200)
                 .body("State", is("DRAINED")).body("Reason", is("bad DIMM")).body("CPUTot", is(8));
+        // sinfo -R's USER and TIMESTAMP
+        given().get("/api/v1/nodes").then().statusCode(200)
+                .body("nodes.find { it.name == 'node09' }.reasonUser", is("alice"))
+                .body("nodes.find { it.name == 'node09' }.reasonTime", org.hamcrest.Matchers.notNullValue());
 
         // 6 tasks fit only on node09 (node01 has 2 CPUs): it waits while node09 is drained.
         long id = 900;
@@ -64,6 +68,8 @@ class AdminApiTest {
                     .post("/api/v1/admin/nodes/node09/state").then().statusCode(200);
             log.await(WAIT, "job 900 running on node09", l -> l.all(JobStateChanged.class).stream()
                     .anyMatch(s -> s.jobId() == id && s.state() == JobState.RUNNING && "node09".equals(s.nodes())));
+            given().get("/api/v1/nodes").then().statusCode(200)
+                    .body("nodes.find { it.name == 'node09' }.reasonUser", org.hamcrest.Matchers.nullValue());
         }
         given().contentType(ContentType.JSON).body("{\"state\":\"DRAIN\",\"reason\":\"kept out of other tests\"}")
                 .post("/api/v1/admin/nodes/node09/state").then().statusCode(200);

@@ -13,6 +13,7 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 
+import java.time.Instant;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
@@ -30,8 +31,14 @@ import java.util.concurrent.TimeoutException;
 @Produces(MediaType.APPLICATION_JSON)
 @Consumes(MediaType.APPLICATION_JSON)
 public class AdminResource {
-    /** @param state DRAIN, RESUME (or UNDRAIN, IDLE) */
-    public record NodeStateRequest(String state, String reason) {
+    /**
+     * @param state DRAIN, RESUME (or UNDRAIN, IDLE)
+     * @param user  who asks, as the CLI claims it; believed only with authentication off (else the token's user)
+     */
+    public record NodeStateRequest(String state, String reason, String user) {
+        public NodeStateRequest(String state, String reason) {
+            this(state, reason, null);
+        }
     }
 
     @Inject
@@ -39,6 +46,12 @@ public class AdminResource {
 
     @Inject
     ClusterSnapshot snapshot;
+
+    @Inject
+    NodeReasons reasons;
+
+    @Inject
+    dev.sluice.auth.Callers callers;
 
     @POST
     @Path("/nodes/{name}/state")
@@ -66,7 +79,16 @@ public class AdminResource {
             // its jobs end NODE_FAIL, or are requeued when they asked for --requeue
             input = new Input.Down(name, reason);
         }
-        return run(input, Map.of("message", "Node " + name + " state set to " + state));
+        Response answer = run(input, Map.of("message", "Node " + name + " state set to " + state));
+        if (answer.getStatus() == 200) {
+            if (reason != null && (state.equals("DRAIN") || state.equals("DOWN"))) {
+                dev.sluice.auth.Caller caller = callers.current();
+                reasons.set(name, reason, caller.authenticated() ? caller.name() : body.user(), Instant.now());
+            } else {
+                reasons.clear(name);
+            }
+        }
+        return answer;
     }
 
     @POST

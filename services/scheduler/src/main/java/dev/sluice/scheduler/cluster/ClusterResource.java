@@ -1,5 +1,6 @@
 package dev.sluice.scheduler.cluster;
 
+import dev.sluice.scheduler.admin.NodeReasons;
 import dev.sluice.scheduler.core.NodeState;
 import dev.sluice.scheduler.core.Scheduler;
 import dev.sluice.scheduler.core.config.ClusterConfig;
@@ -25,20 +26,26 @@ public class ClusterResource {
     /**
      * One node as sinfo reads it; {@code gres}, {@code features}, {@code sockets}, {@code coresPerSocket} and
      * {@code threadsPerCore} come from the node's NodeName line (absent ones are null), {@code responding} is false
-     * once the node missed SlurmdTimeout. {@code address}, {@code reasonUser} and {@code reasonTime} are not known
-     * to the scheduler yet and are null.
+     * once the node missed SlurmdTimeout. {@code reasonUser} and {@code reasonTime}: who set the reason through
+     * the admin endpoint and when (null for a reason set otherwise); {@code address} is not kept by the scheduler
+     * yet and is null.
      */
     public record NodeDto(String name, String state, String reason, int cpus, int allocCpus, long memory,
                           long allocMem, Instant lastHeartbeat, List<String> partitions, String gres,
                           String features, Integer sockets, Integer coresPerSocket, Integer threadsPerCore,
                           boolean responding, String address, String reasonUser, Instant reasonTime) {
         static NodeDto of(ClusterView.NodeView n, ClusterConfig config) {
+            return of(n, config, null);
+        }
+
+        static NodeDto of(ClusterView.NodeView n, ClusterConfig config, NodeReasons.Stamp stamp) {
             ClusterConfig.NodeDef def = ShowResource.nodeDef(config, n.name());
             return new NodeDto(n.name(), n.state().name(), n.reason(), n.cpus(), n.allocCpus(), n.memoryMb(),
                     n.allocMemMb(), n.lastHeartbeat(), n.partitions(), param(def, "Gres"), param(def, "Features"),
                     number(param(def, "Sockets")), number(param(def, "CoresPerSocket")),
                     number(param(def, "ThreadsPerCore")),
-                    !(n.state() == NodeState.DOWN && Scheduler.NOT_RESPONDING.equals(n.reason())), null, null, null);
+                    !(n.state() == NodeState.DOWN && Scheduler.NOT_RESPONDING.equals(n.reason())), null,
+                    stamp == null ? null : stamp.user(), stamp == null ? null : stamp.time());
         }
 
         private static String param(ClusterConfig.NodeDef def, String key) {
@@ -75,11 +82,15 @@ public class ClusterResource {
     @Inject
     SchedulerRuntime runtime;
 
+    @Inject
+    NodeReasons reasons;
+
     @GET
     @Path("/nodes")
     public Nodes nodes() {
         ClusterConfig config = runtime.config();
-        return new Nodes(snapshot.view().nodes().stream().map(n -> NodeDto.of(n, config)).toList());
+        return new Nodes(snapshot.view().nodes().stream().map(n -> NodeDto.of(n, config,
+                n.reason() == null ? null : reasons.of(n.name(), n.reason()).orElse(null))).toList());
     }
 
     @GET
