@@ -23,8 +23,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * Issue 3's GPU and limit scenarios through the CLI on a running local cluster of 2 nodes with 8 CPUs and 4 fake
  * H100s each (./sluice up --gpus-per-node, which needs root for mknod): a job asking for 8 GPUs while 4 are free
- * waits for resources and starts by itself; no GPU is ever given to two jobs; a QoS MaxJobsPerUser limit holds
- * the third job with Slurm's reason, as squeue shows it.
+ * waits for resources and starts by itself; no GPU is ever given to two jobs; QoS, association GrpTRES and
+ * MaxJobs limits hold jobs with Slurm's reasons, as squeue shows them.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class GpuAndLimitsThroughCliEndToEndTest {
@@ -49,7 +49,12 @@ class GpuAndLimitsThroughCliEndToEndTest {
                 """);
         sluice = LocalSluice.up(home, "--nodes", "2", "--cpus-per-node", "8", "--gpus-per-node", "4:h100");
         cli("sacctmgr", "-i", "add", "account", "gpus");
+        cli("sacctmgr", "-i", "add", "account", "small");
+        cli("sacctmgr", "-i", "add", "account", "many", "MaxJobs=10");
         cli("sacctmgr", "-i", "add", "user", USER, "Account=gpus");
+        cli("sacctmgr", "-i", "add", "user", USER, "Account=small");
+        cli("sacctmgr", "-i", "add", "user", USER, "Account=many");
+        cli("sacctmgr", "-i", "modify", "user", USER, "where", "Account=small", "set", "GrpTRES=gres/gpu=2");
         cli("sacctmgr", "-i", "add", "qos", "gpu_limit", "MaxTRESPerUser=gres/gpu=4", "MaxJobsPerUser=2");
         Await.until(WAIT, () -> sluice.cli(work, "sinfo", "-h").out(), IDLE::equals, "2 idle nodes in sinfo");
     }
@@ -124,6 +129,26 @@ class GpuAndLimitsThroughCliEndToEndTest {
         assertThat(Await.until(WAIT, () -> cli("squeue", "-h", "-j", Long.toString(ids.get(2))),
                 s -> s.contains("(QOS"), "the third job's reason").strip())
                 .endsWith("PD       0:00      1 (QOSMaxJobsPerUserLimit)");
+    }
+
+    @Test
+    void associationGrpTresHoldsAThreeGpuJob() throws IOException {
+        long id = submit(work, "-A", "small", "--gres=gpu:3", "-J", "three", "--wrap", "sleep 600");
+        assertThat(Await.until(WAIT, () -> cli("squeue", "-h", "-j", Long.toString(id), "-o", "%t %r"),
+                s -> s.startsWith("PD") && !s.contains("None"), "the 3-GPU job's reason")).isEqualTo("PD AssocGrpGRES\n");
+        long two = submit(work, "-A", "small", "--gres=gpu:2", "-J", "two", "--wrap", "true");
+        awaitSacct(two, "COMPLETED");
+    }
+
+    @Test
+    void accountMaxJobsHoldsTheEleventh() throws IOException {
+        List<Long> ids = new ArrayList<>();
+        for (int i = 0; i < 11; i++) {
+            ids.add(submit(work, "-A", "many", "-n", "1", "-J", "m" + i, "--wrap", "sleep 600"));
+        }
+        Await.until(WAIT, () -> cli("squeue", "-h", "-t", "R", "-o", "%A"), s -> s.lines().count() == 10,
+                "ten jobs of the account running");
+        assertThat(cli("squeue", "-h", "-t", "PD", "-o", "%A %r")).isEqualTo(ids.get(10) + " AssocMaxJobsLimit\n");
     }
 
     // ---- helpers ------------------------------------------------------------------------------------------
