@@ -20,13 +20,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Issue 3's "what must be seen", through the CLI on one running local cluster of 4 nodes with 4 CPUs each:
- * what sinfo and scontrol say about the nodes and the partition, and where jobs land for each shape of request.
- * Every check reads what a user reads: command output and job output files.
+ * where jobs land, what sinfo/squeue/scontrol say while the cluster is full, and that fairshare orders waiting
+ * jobs by their accounts' shares, that a short job backfills past a blocked wide one while a long one does not,
+ * that a drained node finishes its job and takes no new one, and that a held job waits until released. Every check
+ * reads what a user reads: command output and job output files.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class SchedulingThroughCliEndToEndTest {
     static final Pattern SUBMITTED = Pattern.compile("^Submitted batch job (\\d+)$", Pattern.MULTILINE);
     static final Duration WAIT = Duration.ofSeconds(120);
+    static final String USER = System.getProperty("user.name");
 
     LocalSluice sluice;
     Path work;
@@ -35,7 +38,26 @@ class SchedulingThroughCliEndToEndTest {
     void up() throws IOException {
         Path home = Files.createTempDirectory("sluice-e2e-sched");
         work = Files.createTempDirectory("sluice-e2e-sched-work");
+        // Only fairshare orders jobs here, so the shares decide and nothing else (age, size) can tip the order.
+        Files.writeString(home.resolve("sluice.conf"), """
+                ClusterName=sluice
+                PriorityType=priority/multifactor
+                PriorityWeightFairshare=10000
+                PriorityWeightAge=0
+                PriorityWeightJobSize=0
+                PriorityWeightPartition=0
+                PriorityWeightQOS=0
+                PartitionName=cpu Nodes=ALL Default=YES MaxTime=INFINITE State=UP
+                """);
         sluice = LocalSluice.up(home, "--nodes", "4", "--cpus-per-node", "4");
+        // Every job but the two fairshare ones runs under "ops" (the default account, added first), so that the
+        // two labs have no usage at all when their jobs compete.
+        cli("sacctmgr", "-i", "add", "account", "ops", "Fairshare=1");
+        cli("sacctmgr", "-i", "add", "account", "lab100", "Fairshare=100");
+        cli("sacctmgr", "-i", "add", "account", "lab50", "Fairshare=50");
+        cli("sacctmgr", "-i", "add", "user", USER, "Account=ops");
+        cli("sacctmgr", "-i", "add", "user", USER, "Account=lab100");
+        cli("sacctmgr", "-i", "add", "user", USER, "Account=lab50");
         Await.until(WAIT, () -> sluice.cli(work, "sinfo", "-h").out(),
                 s -> s.equals("cpu*         up   infinite      4   idle node[01-04]\n"), "4 idle nodes in sinfo");
     }
@@ -55,6 +77,8 @@ class SchedulingThroughCliEndToEndTest {
                 sluice.cli(work, "scancel", id);
             }
         }
+        // A check that drained a node and failed half-way must not leave the next ones a smaller cluster.
+        sluice.cli(work, "scontrol", "update", "NodeName=node[01-04]", "State=RESUME");
         Await.until(WAIT, () -> sluice.cli(work, "squeue", "-h").out() + sluice.cli(work, "sinfo", "-h").out(),
                 s -> s.equals("cpu*         up   infinite      4   idle node[01-04]\n"),
                 "an empty queue and 4 idle nodes");
@@ -90,6 +114,124 @@ class SchedulingThroughCliEndToEndTest {
         assertThat(taskSum(f[1])).as(spread).isEqualTo(8);
     }
 
+    @Test
+    void aFullClusterShowsAllocatedNodesAndAJobWaitingForResources() throws IOException {
+        long wide = submit("-N", "4", "--ntasks-per-node=4", "-J", "wide", "--wrap", "sleep 600");
+        Await.until(WAIT, () -> cli("squeue", "-h", "-j", Long.toString(wide), "-o", "%T %R"),
+                s -> s.equals("RUNNING node[01-04]\n"), "the wide job running on all 4 nodes");
+        assertThat(cli("sinfo", "-h")).isEqualTo("cpu*         up   infinite      4  alloc node[01-04]\n");
+        long small = submit("-n", "1", "-J", "small", "--wrap", "true");
+        String row = Await.until(WAIT, () -> cli("squeue", "-h", "-j", Long.toString(small)),
+                s -> s.contains("(Resources)"), "the small job waiting for resources");
+        assertThat(row.strip()).matches(small + " +cpu +small +\\S+ +PD +0:00 +1 \\(Resources\\)");
+        String job = cli("scontrol", "show", "job", Long.toString(small));
+        assertThat(job).contains("JobState=PENDING Reason=Resources", "NodeList=(null)", "NumTasks=1");
+        String running = cli("scontrol", "show", "job", Long.toString(wide));
+        assertThat(running).contains("JobState=RUNNING Reason=None", "NodeList=node[01-04]", "NumNodes=4",
+                "NumTasks=16");
+
+        sluice.cli(work, "scancel", Long.toString(wide));
+        Await.until(WAIT, () -> cli("sacct", "-n", "-X", "-P", "-j", Long.toString(small), "-o", "State"),
+                s -> s.strip().equals("COMPLETED"), "the small job to run once the wide one is gone");
+    }
+
+    @Test
+    void theAccountWithMoreSharesGoesFirstWhenBothWait() throws IOException {
+        long blocker = submit("-N", "4", "--ntasks-per-node=4", "-J", "blocker", "--wrap", "sleep 600");
+        Await.until(WAIT, () -> cli("squeue", "-h", "-j", Long.toString(blocker), "-o", "%t"),
+                s -> s.strip().equals("R"), "the blocker running");
+        // The 50-share account's job is submitted first: only the shares can put the other one ahead.
+        long half = submit("-A", "lab50", "-N", "4", "--ntasks-per-node=4", "-J", "half", "--wrap", "sleep 600");
+        long full = submit("-A", "lab100", "-N", "4", "--ntasks-per-node=4", "-J", "full", "--wrap", "sleep 600");
+        String waiting = Await.until(WAIT, () -> cli("squeue", "-h", "-t", "PD", "-o", "%i %a %r"),
+                s -> s.lines().count() == 2 && !s.contains("None"), "both jobs waiting with a reason");
+        // squeue lists waiting jobs in priority order; the first blocked job waits for resources, the rest behind it.
+        assertThat(waiting).isEqualTo(full + " lab100 Resources\n" + half + " lab50 Priority\n");
+
+        sluice.cli(work, "scancel", Long.toString(blocker));
+        Await.until(WAIT, () -> cli("squeue", "-h", "-o", "%i %t"),
+                s -> s.contains(full + " R"), "the 100-share job to start");
+        assertThat(cli("squeue", "-h", "-j", Long.toString(half), "-o", "%t %r")).isEqualTo("PD Resources\n");
+    }
+
+    /**
+     * EASY backfill, judged by reservations rather than by timings: the wide job needs all 4 nodes and gets the
+     * reservation at the blocker's end (its -t 30). A 1-CPU job with -t 1 ends before that and starts at once on the
+     * 2 free nodes; a 1-CPU job with -t 60 would still run there at that time, so it waits, and the wide job starts
+     * before it as soon as the blocker is gone.
+     */
+    @Test
+    void aShortJobBackfillsPastABlockedWideJobAndALongOneDoesNot() throws IOException {
+        long blocker = submit("-N", "2", "--ntasks-per-node=4", "-t", "30", "-J", "blocker", "--wrap", "sleep 600");
+        Await.until(WAIT, () -> cli("squeue", "-h", "-j", Long.toString(blocker), "-o", "%t"),
+                s -> s.strip().equals("R"), "the blocker running on 2 nodes");
+        long wide = submit("-N", "4", "--ntasks-per-node=4", "-t", "30", "-J", "wide", "--wrap", "sleep 600");
+        Await.until(WAIT, () -> cli("squeue", "-h", "-j", Long.toString(wide), "-o", "%t %r"),
+                s -> s.equals("PD Resources\n"), "the wide job waiting for resources");
+        long longOne = submit("-n", "1", "-t", "60", "-J", "long", "--wrap", "sleep 600");
+        long shortOne = submit("-n", "1", "-t", "1", "-J", "short", "--wrap", "true");
+
+        Await.until(WAIT, () -> cli("sacct", "-n", "-X", "-P", "-j", Long.toString(shortOne), "-o", "State"),
+                s -> s.strip().equals("COMPLETED"), "the short job to backfill and complete");
+        assertThat(cli("squeue", "-h", "-j", Long.toString(wide), "-o", "%t %r")).isEqualTo("PD Resources\n");
+        String longRow = Await.until(WAIT, () -> cli("squeue", "-h", "-j", Long.toString(longOne), "-o", "%t %r"),
+                s -> s.startsWith("PD ") && !s.contains("None"), "the long job waiting with a reason");
+        assertThat(longRow).as("the long job would delay the wide one").isIn("PD Priority\n", "PD Resources\n");
+
+        sluice.cli(work, "scancel", Long.toString(blocker));
+        Await.until(WAIT, () -> cli("squeue", "-h", "-j", Long.toString(wide), "-o", "%t %D"),
+                s -> s.equals("R 4\n"), "the wide job to start on all 4 nodes once the blocker is gone");
+        assertThat(cli("squeue", "-h", "-j", Long.toString(longOne), "-o", "%t")).isEqualTo("PD\n");
+        sluice.cli(work, "scancel", Long.toString(wide));
+        Await.until(WAIT, () -> cli("squeue", "-h", "-j", Long.toString(longOne), "-o", "%t"),
+                s -> s.equals("R\n"), "the long job to start after the wide one");
+    }
+
+    @Test
+    void aDrainedNodeFinishesItsJobStartsNothingNewAndResumeBringsItBack() throws IOException {
+        long one = submit("-n", "1", "-J", "one", "--wrap", "sleep 600");
+        String node = Await.until(WAIT, () -> cli("squeue", "-h", "-j", Long.toString(one), "-o", "%t %N"),
+                s -> s.startsWith("R "), "the one-CPU job running").strip().substring(2);
+        cli("scontrol", "update", "NodeName=" + node, "State=DRAIN", "Reason=new fans");
+        Await.until(WAIT, () -> cli("sinfo", "-h", "-n", node, "-o", "%t"), s -> s.equals("drng\n"),
+                node + " draining while its job runs");
+        assertThat(cli("squeue", "-h", "-j", Long.toString(one), "-o", "%t")).isEqualTo("R\n");
+        assertThat(cli("sinfo", "-R", "-h", "-o", "%E|%N")).isEqualTo("new fans|" + node + "\n");
+
+        // One task on every node needs the draining node too: it must wait, whatever else is free.
+        long everywhere = submit("-n", "4", "--ntasks-per-node=1", "-J", "everywhere", "--wrap", "true");
+        Await.until(WAIT, () -> cli("squeue", "-h", "-j", Long.toString(everywhere), "-o", "%t %r"),
+                s -> s.startsWith("PD ") && !s.contains("None"), "the 4-node job waiting");
+        sluice.cli(work, "scancel", Long.toString(one));
+        Await.until(WAIT, () -> cli("sinfo", "-h", "-n", node, "-o", "%t"), s -> s.equals("drain\n"),
+                node + " drained once its job is gone");
+        assertThat(cli("squeue", "-h", "-j", Long.toString(everywhere), "-o", "%t")).isEqualTo("PD\n");
+
+        cli("scontrol", "update", "NodeName=" + node, "State=RESUME");
+        Await.until(WAIT, () -> cli("sacct", "-n", "-X", "-P", "-j", Long.toString(everywhere), "-o", "State"),
+                s -> s.strip().equals("COMPLETED"), "the 4-node job to run after resume");
+        assertThat(sluice.cli(work, "scontrol", "update", "NodeName=node99", "State=RESUME").stderr())
+                .isEqualTo("scontrol: error: Invalid node name specified\n");
+    }
+
+    @Test
+    void aHeldJobWaitsUntilReleased() throws IOException {
+        long wide = submit("-N", "4", "--ntasks-per-node=4", "-J", "wide", "--wrap", "sleep 600");
+        Await.until(WAIT, () -> cli("squeue", "-h", "-j", Long.toString(wide), "-o", "%t"),
+                s -> s.strip().equals("R"), "the wide job running");
+        long held = submit("-n", "1", "-J", "held", "--wrap", "true");
+        cli("scontrol", "hold", Long.toString(held));
+        String reason = USER.equals("root") ? "JobHeldAdmin" : "JobHeldUser";
+        Await.until(WAIT, () -> cli("squeue", "-h", "-j", Long.toString(held), "-o", "%t %r"),
+                s -> s.equals("PD " + reason + "\n"), "the job held");
+        sluice.cli(work, "scancel", Long.toString(wide));
+        Await.until(WAIT, () -> cli("sinfo", "-h", "-o", "%t"), s -> s.equals("idle\n"), "the nodes idle again");
+        assertThat(cli("squeue", "-h", "-j", Long.toString(held), "-o", "%t %r")).isEqualTo("PD " + reason + "\n");
+        cli("scontrol", "release", Long.toString(held));
+        Await.until(WAIT, () -> cli("sacct", "-n", "-X", "-P", "-j", Long.toString(held), "-o", "State"),
+                s -> s.strip().equals("COMPLETED"), "the released job to run");
+    }
+
     // ---- helpers ------------------------------------------------------------------------------------------
 
     /** Runs a job that writes its node list and tasks per node, and returns that line once it has run. */
@@ -102,6 +244,10 @@ class SchedulingThroughCliEndToEndTest {
         Await.until(WAIT, () -> cli("sacct", "-n", "-X", "-P", "-j", Long.toString(id), "-o", "State"),
                 s -> s.strip().equals("COMPLETED"), "job " + id + " " + String.join(" ", options) + " to complete");
         return Files.readString(dir.resolve("out")).strip();
+    }
+
+    private long submit(String... args) throws IOException {
+        return submitIn(work, args);
     }
 
     private long submitIn(Path dir, String... args) {
