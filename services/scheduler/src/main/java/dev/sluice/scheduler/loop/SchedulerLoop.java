@@ -407,7 +407,9 @@ public final class SchedulerLoop implements AutoCloseable {
             }
             if (e instanceof AccountingEvent a && policy.apply(a)) {
                 policyDirty = true;
-                policyRecords.put(StateRecords.ACCOUNTING_PREFIX + a.key(), StateRecords.accounting(a));
+                // kept under the book's key: usage and its association share a Kafka key but are different facts
+                policyRecords.put(StateRecords.ACCOUNTING_PREFIX + dev.sluice.scheduler.policy.PolicyBook.bookKey(a),
+                        StateRecords.accounting(a));
             }
             boolean fresh = e instanceof JobSubmitted n && core.job(n.jobId()).isEmpty();
             Inputs.of(e).ifPresent(inputs::add);

@@ -60,7 +60,8 @@ final class StateRecords {
             case QosChanged q -> q.removed();
             case FairshareUsage u -> false;
         };
-        return new ProducerRecord<>(Topics.SCHEDULER_STATE, ACCOUNTING_PREFIX + e.key(),
+        return new ProducerRecord<>(Topics.SCHEDULER_STATE,
+                ACCOUNTING_PREFIX + dev.sluice.scheduler.policy.PolicyBook.bookKey(e),
                 removed ? null : json(new StoredAccounting(EventCatalog.of(e).type(), Json.MAPPER.valueToTree(e))));
     }
 

@@ -51,6 +51,25 @@ class StateRecordsTest {
         assertThat(jobs).isEmpty();
     }
 
+    @Test
+    void anAssociationAndItsUsageBothSurviveARestart() {
+        var assoc = new dev.sluice.contracts.accounting.AssociationChanged("sluice", "lab100", null, null, "root", 100,
+                Map.of("MaxJobs", "10"), List.of(), null, null, false, T);
+        var usage = new dev.sluice.contracts.accounting.FairshareUsage("sluice", "lab100", null, 42.0, T);
+        // the same Kafka key (so both stay ordered on one partition), but two facts the restart must both find
+        assertThat(usage.key()).isEqualTo(assoc.key());
+
+        Map<String, dev.sluice.contracts.accounting.AccountingEvent> restored = new HashMap<>();
+        for (var e : List.of(assoc, usage)) {
+            StateRecords.apply(back(StateRecords.accounting(e)), new HashMap<>(), new HashMap<>(), restored,
+                    new EndedJobs());
+        }
+        var book = new dev.sluice.scheduler.policy.PolicyBook();
+        restored.values().forEach(book::apply);
+
+        assertThat(book.entries().values()).containsExactlyInAnyOrder(assoc, usage);
+    }
+
     private static ConsumerRecord<String, byte[]> back(ProducerRecord<String, byte[]> r) {
         return new ConsumerRecord<>(r.topic(), 0, 0, r.key(), r.value());
     }
