@@ -299,6 +299,14 @@ public final class SchedulerLoop implements AutoCloseable {
             List<ProducerRecord<String, byte[]>> out =
                     Outputs.records(decisions, config.clusterName(), submissions);
             out.addAll(policyRecords.values());
+            for (AdminRequest a : adminBatch) {
+                if (a.input() instanceof Input.Resume r) {
+                    // the node's agent keeps its own drain (failed prolog, health check, unkillable step) on disk:
+                    // the admin's resume reaches it in the same transaction as the scheduler's own
+                    out.add(dev.sluice.contracts.cloudevents.KafkaCloudEvents.toRecord(Outputs.SOURCE,
+                            new dev.sluice.contracts.node.NodeResumeRequested(r.node(), clock.instant())));
+                }
+            }
             if (forgetEnded(decisions)) {
                 out.add(StateRecords.ended(ended));
             }

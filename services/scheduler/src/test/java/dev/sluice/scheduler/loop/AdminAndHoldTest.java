@@ -37,7 +37,8 @@ class AdminAndHoldTest {
     @Test
     void aDrainedNodeStaysDrainedAfterARestartAndAHeldJobRunsOnlyOnceReleased() throws Exception {
         try (KafkaBroker broker = KafkaBroker.start(dir.resolve("kafka"), 0);
-             EventLog log = new EventLog(broker.bootstrapServers(), Topics.JOB_EVENTS)) {
+             EventLog log = new EventLog(broker.bootstrapServers(), Topics.JOB_EVENTS);
+             EventLog commands = new EventLog(broker.bootstrapServers(), Topics.NODE_COMMANDS)) {
             String bootstrap = broker.bootstrapServers();
             AtomicReference<ClusterView> view = new AtomicReference<>(ClusterView.EMPTY);
             EventLog.publish(bootstrap, new NodeRegistered("n1", "b1", Instant.now(), "n1", "127.0.0.1:0", 4, 1, 4, 1,
@@ -61,6 +62,9 @@ class AdminAndHoldTest {
 
                 loop.admin(new Input.Resume("n1")).get(60, TimeUnit.SECONDS);
                 assertThat(node(view, "n1").state()).isEqualTo(NodeState.IDLE);
+                commands.await(WAIT, "the resume on n1's command topic, for its agent's own drain",
+                        l -> l.all(dev.sluice.contracts.node.NodeResumeRequested.class).stream()
+                                .anyMatch(r -> r.node().equals("n1")));
                 EventLog.publish(bootstrap, job(2, "bob"));
                 log.await(WAIT, "bob's job 2 running on the resumed node",
                         l -> state(l, 2).filter(s -> s.state() == JobState.RUNNING).isPresent());
