@@ -129,10 +129,10 @@ class NothingLostOnRestartTest {
             }
         }
         assertThat(violations).isEmpty();
-        // Every type of a batch job's path. This run cancels, holds, updates and drains nothing, so those types
+        // Every type of a batch job's path. This run cancels, holds, updates, drains and resumes nothing, so those types
         // (checked against their schemas through their samples in contract-tests) do not occur here.
         Set<String> offPath = Set.of("cancel-requested", "signal-requested", "hold-requested", "release-requested",
-                "requeue-requested", "update-requested", "drain-requested");
+                "requeue-requested", "update-requested", "drain-requested", "resume-requested");
         Set<String> expected = EventCatalog.all().stream().filter(e -> AUDITED_TOPICS.contains(e.topic()))
                 .map(EventCatalog.Entry::type)
                 .filter(t -> offPath.stream().noneMatch(t::contains))
