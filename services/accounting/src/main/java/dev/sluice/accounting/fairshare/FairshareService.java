@@ -212,7 +212,7 @@ public class FairshareService {
         Instant from = d.countFrom(now);
         Timestamp n = Timestamp.from(now);
         Timestamp f = Timestamp.from(from == null ? Instant.EPOCH : from);
-        String sql = GROUPS.formatted("coalesce(gpu_type, '')", d.decays() ? DECAYED : PLAIN);
+        String sql = GROUPS.formatted("coalesce(alloc_gpu_type, gpu_type, '')", d.decays() ? DECAYED : PLAIN);
         Map<String, Double> out = new HashMap<>();
         try (Connection c = dataSource.getConnection(); PreparedStatement p = c.prepareStatement(sql)) {
             int i = 1;

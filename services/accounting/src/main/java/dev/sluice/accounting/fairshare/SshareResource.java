@@ -90,7 +90,7 @@ public class SshareResource {
         java.time.Instant now = java.time.Instant.now();
         try (var c = dataSource.getConnection(); var p = c.prepareStatement("""
                 SELECT account, user_name, partition_name, alloc_cpus, alloc_mem_mb, alloc_nodes, alloc_gpus,
-                       gpu_type, start_time, time_limit_minutes
+                       COALESCE(alloc_gpu_type, gpu_type), start_time, time_limit_minutes
                 FROM jobs WHERE end_time IS NULL AND state = 'RUNNING' AND start_time IS NOT NULL""");
              var r = p.executeQuery()) {
             while (r.next()) {

@@ -31,6 +31,18 @@ import java.util.List;
  */
 @ApplicationScoped
 public class JobHistoryWriter {
+    @jakarta.inject.Inject
+    dev.sluice.accounting.billing.BillingConfig billing;
+    private volatile GpuTypes gpuTypes;
+
+    private GpuTypes gpuTypes() {
+        GpuTypes t = gpuTypes;
+        if (t == null) {
+            t = new GpuTypes(billing.cluster());
+            gpuTypes = t;
+        }
+        return t;
+    }
 
     private static final String UPSERT_SUBMITTED = """
             INSERT INTO jobs (job_id, job_name, user_name, uid, gid, account, partition_name, qos, submit_time,
@@ -83,12 +95,13 @@ public class JobHistoryWriter {
     // A requeued job gets a new grant; the latest one describes what the job holds (or last held).
     private static final String UPSERT_ALLOCATION = """
             INSERT INTO jobs AS j (job_id, alloc_time, alloc_cpus, alloc_mem_mb, alloc_nodes, alloc_gpus,
-                                   alloc_node_names)
-            VALUES ($1, $2, $3, $4, $5, $6, $7)
+                                   alloc_node_names, alloc_gpu_type)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
             ON CONFLICT (job_id) DO UPDATE SET
                 alloc_time = EXCLUDED.alloc_time, alloc_cpus = EXCLUDED.alloc_cpus,
                 alloc_mem_mb = EXCLUDED.alloc_mem_mb, alloc_nodes = EXCLUDED.alloc_nodes,
-                alloc_gpus = EXCLUDED.alloc_gpus, alloc_node_names = EXCLUDED.alloc_node_names
+                alloc_gpus = EXCLUDED.alloc_gpus, alloc_node_names = EXCLUDED.alloc_node_names,
+                alloc_gpu_type = EXCLUDED.alloc_gpu_type
             WHERE j.alloc_time IS NULL OR EXCLUDED.alloc_time >= j.alloc_time
             """;
 
@@ -143,7 +156,7 @@ public class JobHistoryWriter {
     private static final Kind STATE = Kind.of(UPSERT_STATE, "bigint", "bigint", "text", "text", "text",
             "timestamptz", "timestamptz", "timestamptz", "integer", "integer", "text", "bigint", "integer", "text");
     private static final Kind ALLOCATION = Kind.of(UPSERT_ALLOCATION, "bigint", "timestamptz", "integer", "bigint",
-            "integer", "integer", "text");
+            "integer", "integer", "text", "text");
     private static final Kind STEP_STARTED = Kind.of(UPSERT_STEP_STARTED, "bigint", "text", "text", "bigint",
             "timestamptz");
     private static final Kind STEP_FINISHED = Kind.of(UPSERT_STEP_FINISHED, "bigint", "text", "text", "timestamptz",
@@ -424,7 +437,7 @@ public class JobHistoryWriter {
                 e.exitCode(), e.signal(), e.nodes(), e.arrayJobId(), e.arrayTaskId(), e.arrayTasks());
     }
 
-    private static Object[] allocation(AllocationGranted e) {
+    private Object[] allocation(AllocationGranted e) {
         int cpus = 0;
         long mem = 0;
         int gpus = 0;
@@ -435,7 +448,8 @@ public class JobHistoryWriter {
             gpus += n.gpus() == null ? 0 : n.gpus().size();
             names.add(n.node());
         }
-        return row(e.jobId(), ts(e.time()), cpus, mem, e.nodes().size(), gpus, Hostlist.compress(names));
+        return row(e.jobId(), ts(e.time()), cpus, mem, e.nodes().size(), gpus, Hostlist.compress(names),
+                gpus == 0 ? null : gpuTypes().of(e.nodes()));
     }
 
     private static Object[] stepFinished(StepFinished e) {

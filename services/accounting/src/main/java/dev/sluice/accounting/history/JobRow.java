@@ -39,6 +39,9 @@ public class JobRow {
     public Integer reqGpus;
     @Column(name = "gpu_type")
     public String gpuType;
+    /** The type the allocation's GPUs have on their nodes (an untyped request gets one here). */
+    @Column(name = "alloc_gpu_type")
+    public String allocGpuType;
     @Column(name = "time_limit_minutes")
     public Integer timeLimitMinutes;
     @Column(name = "work_dir")

@@ -228,7 +228,7 @@ public class JobcompPublisher {
                                 AND s.step_id NOT IN ('batch', 'extern')),
                            (SELECT max(s.exit_signal) FROM job_steps s WHERE s.job_id = j.job_id
                                 AND s.step_id NOT IN ('batch', 'extern')),
-                           j.gpu_type
+                           j.gpu_type, COALESCE(j.alloc_gpu_type, j.gpu_type)
                     FROM jobs j
                     WHERE j.job_id = ANY(?) AND j.submit_time IS NOT NULL AND j.state = ANY(?)
                       AND NOT EXISTS (SELECT 1 FROM jobcomp_sent s WHERE s.job_id = j.job_id)""")) {
@@ -297,7 +297,7 @@ public class JobcompPublisher {
         m.put("tres_req", SacctReport.billed(billing.forPartition(partition), (Integer) r.getObject(18),
                 (Long) r.getObject(19), (Integer) r.getObject(20), r.getInt(21), r.getString(31)));
         m.put("tres_alloc", r.getObject(11) == null ? null : SacctReport.billed(billing.forPartition(partition),
-                r.getInt(11), (Long) r.getObject(22), r.getInt(12), r.getInt(23), r.getString(31)));
+                r.getInt(11), (Long) r.getObject(22), r.getInt(12), r.getInt(23), r.getString(32)));
         m.put("work_dir", r.getString(24));
         m.put("job_name", r.getString(25));
         m.put("time_limit", r.getObject(26));

@@ -109,7 +109,7 @@ public class SreportResource {
         try (Connection c = dataSource.getConnection();
              PreparedStatement p = c.prepareStatement("""
                      SELECT job_id, account, user_name, partition_name, start_time, end_time, alloc_cpus,
-                            alloc_mem_mb, alloc_nodes, alloc_gpus, gpu_type
+                            alloc_mem_mb, alloc_nodes, alloc_gpus, COALESCE(alloc_gpu_type, gpu_type)
                      FROM jobs WHERE start_time IS NOT NULL AND start_time < ? AND (end_time IS NULL OR end_time > ?)
                      """)) {
             p.setTimestamp(1, Timestamp.from(to));

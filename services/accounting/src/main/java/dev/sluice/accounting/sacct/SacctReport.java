@@ -49,7 +49,7 @@ public final class SacctReport {
                 billed(billing, j.reqCpus == null ? 0 : j.reqCpus, j.reqMemMb, j.reqNodes == null ? 1 : j.reqNodes,
                         j.reqGpus == null ? 0 : j.reqGpus, j.gpuType),
                 j.allocTime == null ? null : billed(billing, j.allocCpus, j.allocMemMb, j.allocNodes,
-                        j.allocGpus == null ? 0 : j.allocGpus, j.gpuType),
+                        j.allocGpus == null ? 0 : j.allocGpus, j.allocGpuType != null ? j.allocGpuType : j.gpuType),
                 steps);
     }
 

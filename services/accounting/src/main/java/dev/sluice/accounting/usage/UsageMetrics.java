@@ -94,9 +94,10 @@ public class UsageMetrics {
             gpu.register(gpuRows, true);
             List<MultiGauge.Row<?>> typeRows = new ArrayList<>();
             try (ResultSet r = c.createStatement().executeQuery("""
-                    SELECT coalesce(account, ''), coalesce(user_name, ''), gpu_type,
+                    SELECT coalesce(account, ''), coalesce(user_name, ''), COALESCE(alloc_gpu_type, gpu_type),
                            sum(coalesce(alloc_gpus, 0) * extract(epoch FROM coalesce(end_time, now()) - start_time))
-                    FROM jobs WHERE start_time IS NOT NULL AND gpu_type IS NOT NULL AND alloc_gpus > 0
+                    FROM jobs WHERE start_time IS NOT NULL AND COALESCE(alloc_gpu_type, gpu_type) IS NOT NULL
+                      AND alloc_gpus > 0
                     GROUP BY 1, 2, 3""")) {
                 while (r.next()) {
                     typeRows.add(MultiGauge.Row.of(Tags.of("account", r.getString(1), "user", r.getString(2),

@@ -43,9 +43,14 @@ class TresTypesTest {
     @Inject
     UsageMetrics metrics;
 
-    /** One hour from 02:00 on one node with {@code cpus} CPUs, {@code memMb} and {@code gres} (per node). */
     private static List<Event> job(long id, String user, String partition, int cpus, long memMb, String gres,
                                    int gpus) {
+        return job(id, user, partition, cpus, memMb, gres, gpus, "node01");
+    }
+
+    /** One hour from 02:00 on one node with {@code cpus} CPUs, {@code memMb} and {@code gres} (per node). */
+    private static List<Event> job(long id, String user, String partition, int cpus, long memMb, String gres,
+                                   int gpus, String node) {
         Instant start = Instant.parse("2026-01-20T02:00:00Z");
         List<Event> events = new ArrayList<>(JobLife.lifecycle(id, user, start.minusSeconds(30), start,
                 start.plusSeconds(3600), JobState.COMPLETED, 0));
@@ -57,7 +62,7 @@ class TresTypesTest {
         List<Integer> cpuIds = IntStream.range(0, cpus).boxed().toList();
         List<Integer> gpuIds = IntStream.range(0, gpus).boxed().toList();
         events.replaceAll(e -> e instanceof AllocationGranted a ? new AllocationGranted(id, a.time(),
-                List.of(new NodeAllocation("node01", 1, cpuIds, memMb, gpuIds))) : e);
+                List.of(new NodeAllocation(node, 1, cpuIds, memMb, gpuIds))) : e);
         return events;
     }
 
@@ -74,6 +79,7 @@ class TresTypesTest {
         events.addAll(job(9604, "gina", "gpu", 2, 1024, "gpu:h100:2", 2));
         events.addAll(job(9605, "hank", "h100", 1, 1024, "gpu:h100:1", 1));
         events.addAll(job(9606, "hank", "h100", 1, 1024, "gpu:1", 1));
+        events.addAll(job(9607, "hank", "h100", 1, 1024, "gpu:1", 1, "node02")); // untyped, given an H100
         TestKafka.send(events);
         TestKafka.awaitConsumed();
     }
@@ -106,17 +112,28 @@ class TresTypesTest {
     }
 
     @Test
+    void anUntypedRequestIsAccountedUnderTheTypeItWasGiven() {
+        JsonPath j = given().queryParam("jobs", "9607").get("/api/v1/sacct").then().statusCode(200)
+                .extract().jsonPath();
+        // asked for gpu:1, got one of node02's H100s: billed as one (1 + 10) and counted under gres/gpu:h100
+        assertThat(j.getString("find { it.jobIdRaw == 9607 }.reqTres"))
+                .isEqualTo("billing=1,cpu=1,mem=1G,node=1,gres/gpu=1");
+        assertThat(allocTres(j, 9607)).isEqualTo("billing=11,cpu=1,mem=1G,node=1,gres/gpu=1,gres/gpu:h100=1");
+    }
+
+    @Test
     void sreportCountsGpuSecondsPerType() {
         JsonPath h100 = given().queryParam("start", START).queryParam("end", END).queryParam("tres", "gres/gpu:h100")
                 .get("/api/v1/sreport/AccountUtilizationByUser").then().statusCode(200).extract().jsonPath();
-        assertThat(h100.getDouble("allocated")).isEqualTo(10800.0);
+        // 9604 (2 H100s) and 9605 as asked; 9607 asked for any GPU and got an H100
+        assertThat(h100.getDouble("allocated")).isEqualTo(14400.0);
         assertThat(h100.getList("lines.user")).containsExactly("", "", "gina", "hank");
-        assertThat(h100.getList("lines.used", Float.class)).containsExactly(10800f, 10800f, 7200f, 3600f);
+        assertThat(h100.getList("lines.used", Float.class)).containsExactly(14400f, 14400f, 7200f, 7200f);
         JsonPath all = given().queryParam("start", START).queryParam("end", END).queryParam("tres", "gres/gpu")
                 .get("/api/v1/sreport/UserUtilizationByAccount").then().statusCode(200).extract().jsonPath();
-        assertThat(all.getDouble("allocated")).isEqualTo(14400.0);
-        assertThat(all.getList("lines.user")).containsExactly("gina", "hank");
-        assertThat(all.getList("lines.used", Float.class)).containsExactly(7200f, 7200f);
+        assertThat(all.getDouble("allocated")).isEqualTo(18000.0);
+        assertThat(all.getList("lines.user")).containsExactly("hank", "gina"); // heaviest first, as sreport sorts
+        assertThat(all.getList("lines.used", Float.class)).containsExactly(10800f, 7200f);
         given().queryParam("tres", "gres/gpu:h100;drop").get("/api/v1/sreport/Utilization").then().statusCode(400);
     }
 
@@ -125,6 +142,6 @@ class TresTypesTest {
         metrics.refresh();
         String text = given().get("/q/metrics").then().statusCode(200).extract().asString();
         assertThat(text).contains("sluice_gpu_type_seconds{account=\"gt_acct\",type=\"h100\",user=\"gina\"} 7200.0",
-                "sluice_gpu_type_seconds{account=\"gt_acct\",type=\"h100\",user=\"hank\"} 3600.0");
+                "sluice_gpu_type_seconds{account=\"gt_acct\",type=\"h100\",user=\"hank\"} 7200.0");
     }
 }
