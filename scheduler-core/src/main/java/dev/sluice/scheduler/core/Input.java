@@ -67,9 +67,16 @@ public sealed interface Input {
     record Heartbeat(String node) implements Input {
     }
 
-    /** @param state how the step ended, as a job state */
-    record StepFinished(long jobId, String stepId, JobState state, int exitCode, int signal, String detail)
-            implements Input {
+    /**
+     * @param state how the step ended, as a job state
+     * @param node  the node that reports it, or null where unknown: a batch end from a node the job does not run
+     *              on (a stale run killed after a requeue moved the job elsewhere) is ignored
+     */
+    record StepFinished(long jobId, String stepId, JobState state, int exitCode, int signal, String detail,
+                        String node) implements Input {
+        public StepFinished(long jobId, String stepId, JobState state, int exitCode, int signal, String detail) {
+            this(jobId, stepId, state, exitCode, signal, detail, null);
+        }
     }
 
     /** scontrol update State=DRAIN: DRAINING while jobs run there, then DRAINED; nothing new starts there. */

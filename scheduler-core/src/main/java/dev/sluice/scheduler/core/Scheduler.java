@@ -375,6 +375,12 @@ public final class Scheduler {
     private final Map<String, Set<Integer>> usedGpus = new HashMap<>();
     /** Jobs on hold: JOB_HELD_USER or JOB_HELD_ADMIN, kept in the job's reason so a restore sees it. */
     private final Map<Long, Reason> held = new HashMap<>();
+    /**
+     * Pending jobs whose earlier run a returning node still had (it is being killed there): they wait, shown as
+     * BeginTime as Slurm shows a requeued job, until that node reports the old run's end, so the agent never gets
+     * a new launch of a job whose old processes it is still killing.
+     */
+    private final Map<Long, Set<String>> staleRuns = new HashMap<>();
     /** Parsed --dependency of pending jobs that have one. */
     private final Map<Long, Dependency> dependencies = new HashMap<>();
     /**
@@ -1029,6 +1035,20 @@ public final class Scheduler {
                 }
             }
         }
+        // As slurmctld does when a node registers: processes of a job the controller no longer runs there (it ended
+        // NODE_FAIL, or was requeued, while the node was not responding) are killed, never resumed; the job may be
+        // running elsewhere already.
+        for (Long id : r.runningJobs() == null ? List.<Long>of() : r.runningJobs()) {
+            Job j = jobs.get(id);
+            if (j == null || j.state() != JobState.RUNNING || !j.nodeNames().contains(r.node())) {
+                String why = j == null ? "NODE_FAIL" : j.state() == JobState.RUNNING || j.state() == JobState.PENDING
+                        ? "REQUEUED" : j.state().name();
+                events.add(new Decision.Signal(r.node(), id, now, why, killWaitSeconds));
+                if (j != null && j.state() == JobState.PENDING) {
+                    staleRuns.computeIfAbsent(id, k -> new HashSet<>()).add(r.node());
+                }
+            }
+        }
         refresh(r.node());
     }
 
@@ -1048,9 +1068,20 @@ public final class Scheduler {
     }
 
     private void stepFinished(Input.StepFinished f) {
+        Set<String> stale = f.node() == null ? null : staleRuns.get(f.jobId());
+        if (stale != null && BATCH_STEP.equals(f.stepId()) && stale.remove(f.node())) {
+            if (stale.isEmpty()) {
+                staleRuns.remove(f.jobId());
+            }
+            nodesChanged(); // the job may start again: every pending job is looked at afresh
+            return;
+        }
         Job job = jobs.get(f.jobId());
         if (job == null || job.state() != JobState.RUNNING || !BATCH_STEP.equals(f.stepId())) {
             return;
+        }
+        if (f.node() != null && !job.nodeNames().isEmpty() && !job.nodeNames().contains(f.node())) {
+            return; // an earlier run's batch step, on a node the job has left (requeued while that node was lost)
         }
         JobState end = f.state() != null && JobState.RUNNING.canMoveTo(f.state()) ? f.state() : JobState.FAILED;
         if (job.cancelRequested() && end == JobState.FAILED) {
@@ -1182,6 +1213,8 @@ public final class Scheduler {
             nodes.put(n.name(), n.with(NodeState.DOWN, NOT_RESPONDING));
             savedNodes.add(n.name());
             nodesChanged();
+            // a node lost again will not report the old runs it was killing: stop waiting for them
+            staleRuns.values().removeIf(stale -> stale.remove(n.name()) && stale.isEmpty());
             for (Job j : runningOn(n.name())) {
                 nodeLost(j, n.name(), "node " + n.name() + " not responding");
             }
@@ -1616,6 +1649,9 @@ public final class Scheduler {
             Reason h = held.isEmpty() ? null : held.get(rec);
             if (h != null) {
                 return Optional.of(h);
+            }
+            if (!staleRuns.isEmpty() && staleRuns.containsKey(job.id())) {
+                return Optional.of(Reason.BEGIN_TIME);
             }
             Instant begin = job.request().beginTime();
             if (job.eligibleTime() != null && (begin == null || job.eligibleTime().isAfter(begin))) {

@@ -157,6 +157,65 @@ class JobLifecycleTest {
     }
 
     @Test
+    void aLostNodeThatComesBackIsToldToKillWhatItStillRunsAndItsStaleEndIsIgnored() {
+        TestCluster c = cluster(node("n1", cpus(2)), node("n2", cpus(1)))
+                .submit(job(1).requeue(true).nodelist("n1"), job(2).nodelist("n1"));
+        c.clock.advance(Duration.ofSeconds(61));
+        c.handle(new Input.Heartbeat("n2"), new Input.Tick());
+        assertThat(c.nodeState("n1")).isEqualTo("DOWN (Not responding)");
+        assertThat(c.lastChange(2).state()).isEqualTo(NODE_FAIL);
+        assertThat(c.state(1)).as("requeued, waiting for n1").isEqualTo(PENDING);
+
+        // the agent returns (killed, restarted) and finds both jobs' processes still alive
+        List<Decision> out = c.handle(new Input.NodeRegistered("n1", "boot-2", List.of(0, 1), 8192, List.of(1L, 2L)));
+
+        assertThat(out).filteredOn(Decision.Signal.class::isInstance).map(Decision.Signal.class::cast)
+                .extracting(Decision.Signal::node, Decision.Signal::jobId, Decision.Signal::reason)
+                .contains(org.assertj.core.groups.Tuple.tuple("n1", 2L, "NODE_FAIL"));
+        assertThat(c.nodeState("n1")).isNotEqualTo("DOWN (Not responding)");
+        assertThat(c.lastChange(2).state()).as("ended once, stays ended").isEqualTo(NODE_FAIL);
+    }
+
+    @Test
+    void aBatchEndReportedByANodeTheJobDoesNotRunOnIsIgnored() {
+        TestCluster c = cluster(node("n1", cpus(1)), node("n2", cpus(1))).submit(job(1).nodelist("n2"));
+        assertThat(c.state(1)).isEqualTo(RUNNING);
+
+        c.handle(new Input.StepFinished(1, "batch", CANCELLED, 0, 9, null, "n1"));
+        assertThat(c.state(1)).as("n1 never ran this run of the job").isEqualTo(RUNNING);
+
+        c.handle(new Input.StepFinished(1, "batch", COMPLETED, 0, 0, null, "n2"));
+        assertThat(c.state(1)).isEqualTo(COMPLETED);
+    }
+
+    @Test
+    void aRequeuedJobWaitsForItsOldRunToEndOnTheNodeThatCameBackBeforeStartingThere() {
+        TestCluster c = cluster(node("n1", cpus(1)), node("n2", cpus(1)))
+                .submit(job(1).requeue(true).nodelist("n1"));
+        c.clock.advance(Duration.ofSeconds(61));
+        c.handle(new Input.Heartbeat("n2"), new Input.Tick());
+        assertThat(c.state(1)).as("requeued; may only run on n1, which is down").isEqualTo(PENDING);
+
+        // n1's agent comes back and still has the old run: it is told to kill it, and the job does not start there
+        // in the same breath (the agent would take the new launch for a repeat of the old one)
+        List<Decision> out = c.handle(new Input.NodeRegistered("n1", "boot-2", List.of(0), 8192, List.of(1L)));
+        assertThat(out).filteredOn(Decision.Signal.class::isInstance).map(Decision.Signal.class::cast)
+                .extracting(Decision.Signal::node, Decision.Signal::jobId, Decision.Signal::reason)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple("n1", 1L, "REQUEUED"));
+        // past the requeue delay (Scheduler.REQUEUE_DELAY) it still waits, as long as the old run is not over
+        c.clock.advance(Scheduler.REQUEUE_DELAY.plusSeconds(1));
+        out = c.handle(new Input.Heartbeat("n1"), new Input.Heartbeat("n2"), new Input.Tick());
+        assertThat(out).noneMatch(Decision.Launch.class::isInstance);
+        assertThat(c.state(1)).isEqualTo(PENDING);
+        assertThat(c.reason(1)).isEqualTo(Reason.BEGIN_TIME);
+
+        // the old run's end arrives from n1: now the job starts afresh there
+        c.handle(new Input.StepFinished(1, "batch", CANCELLED, 0, 9, null, "n1"));
+        assertThat(c.state(1)).isEqualTo(RUNNING);
+        assertThat(c.all(Decision.Launch.class)).extracting(Decision.Launch::node).containsExactly("n1", "n1");
+    }
+
+    @Test
     void everyChangeRaisesTheVersionByOneAlongLegalTransitions() {
         TestCluster c = cluster(node("n1", cpus(1))).submit(job(1), job(2), job(3));
         c.finish(1, COMPLETED, 0).cancel(3).finish(2, FAILED, 1);

@@ -43,7 +43,7 @@ final class Inputs {
             // the node could not start it (failing prolog, drained node): back to PENDING, as Slurm requeues
             case StepFinished f when f.requeueRequested() -> new Input.Requeue(f.jobId(), false);
             case StepFinished f -> new Input.StepFinished(f.jobId(), f.stepId(), state(f.state()), f.exitCode(),
-                    f.signal(), f.detail());
+                    f.signal(), f.detail(), f.node());
             default -> null;
         });
     }
