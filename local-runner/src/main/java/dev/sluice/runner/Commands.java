@@ -225,6 +225,58 @@ public final class Commands {
     /** The local stack never turns authentication on; it says so wherever it reports itself. */
     static final String OPEN_STACK = "authentication: OFF (open REST APIs, Kafka without SASL or ACLs)";
 
+    /**
+     * {@code ./sluice kill <component>}: SIGKILL, as a crash or a pulled plug would, and the supervisor leaves it
+     * down until {@code ./sluice start <component>}. Its jobs' processes are not touched (slurmstepd outlives a dead
+     * slurmd too): the scheduler decides their fate after SlurmdTimeout.
+     */
+    public int kill(String component) throws InterruptedException {
+        StateFile state = StateFile.read(layout);
+        Optional<StateFile.Entry> entry = state.components().stream().filter(e -> e.name().equals(component))
+                .findFirst();
+        if (supervisor().isEmpty() || entry.isEmpty()) {
+            err.println("sluice: error: no running component " + component + " (see ./sluice status)");
+            return 2;
+        }
+        Optional<ProcessHandle> p = StateFile.ours(entry.get().pid(), options.data());
+        if (p.isEmpty()) {
+            err.println("sluice: error: " + component + " is not running");
+            return 1;
+        }
+        try {
+            java.nio.file.Files.createDirectories(layout.run());
+            java.nio.file.Files.writeString(layout.held(component), "");
+        } catch (java.io.IOException e) {
+            err.println("sluice: error: cannot write " + layout.held(component) + ": " + e.getMessage());
+            return 1;
+        }
+        p.get().destroyForcibly();
+        try {
+            p.get().onExit().get(20, TimeUnit.SECONDS);
+        } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException e) {
+            err.println("sluice: error: " + component + " (pid " + p.get().pid() + ") did not die");
+            return 1;
+        }
+        out.println("Killed " + component + " (pid " + p.get().pid() + "); it stays down until ./sluice start "
+                + component);
+        return 0;
+    }
+
+    /** {@code ./sluice start <component>}: undoes {@code ./sluice kill}; the supervisor starts it again. */
+    public int start(String component) {
+        try {
+            if (!java.nio.file.Files.deleteIfExists(layout.held(component))) {
+                err.println("sluice: error: " + component + " was not stopped with ./sluice kill");
+                return 2;
+            }
+        } catch (java.io.IOException e) {
+            err.println("sluice: error: cannot remove " + layout.held(component) + ": " + e.getMessage());
+            return 1;
+        }
+        out.println("Starting " + component + " again (./sluice status shows when it is ready)");
+        return 0;
+    }
+
     public int status() {
         Optional<ProcessHandle> sup = supervisor();
         StateFile state = StateFile.read(layout);

@@ -45,6 +45,11 @@ public record Layout(Path data) {
         return run().resolve("state.properties");
     }
 
+    /** Present while {@code ./sluice kill <component>} keeps that component down; {@code ./sluice start} removes it. */
+    public Path held(String component) {
+        return run().resolve("held-" + component);
+    }
+
     public Path progress() {
         return run().resolve("progress");
     }

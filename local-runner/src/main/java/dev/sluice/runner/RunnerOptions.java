@@ -17,7 +17,13 @@ import java.util.List;
  *                    dies
  */
 public record RunnerOptions(Path repo, Path data, int nodes, boolean skipMissing, boolean freePorts,
-                            Duration readyTimeout, Integer cpusPerNode, Gpus gpus, boolean standbyScheduler) {
+                            Duration readyTimeout, Integer cpusPerNode, Gpus gpus, boolean standbyScheduler,
+                            Integer slurmdTimeout) {
+
+    public RunnerOptions(Path repo, Path data, int nodes, boolean skipMissing, boolean freePorts,
+                         Duration readyTimeout, Integer cpusPerNode, Gpus gpus, boolean standbyScheduler) {
+        this(repo, data, nodes, skipMissing, freePorts, readyTimeout, cpusPerNode, gpus, standbyScheduler, null);
+    }
 
     /** {@code --gpus-per-node N[:type]} (Slurm's {@code type:N} order also accepted). */
     public record Gpus(int count, String type) {
@@ -64,7 +70,7 @@ public record RunnerOptions(Path repo, Path data, int nodes, boolean skipMissing
 
     /**
      * Parses {@code --nodes N --data DIR --repo DIR --skip-missing --free-ports --timeout SECONDS
-     * --cpus-per-node N --gpus-per-node N[:type] --standby-scheduler}.
+     * --cpus-per-node N --gpus-per-node N[:type] --standby-scheduler --slurmd-timeout SECONDS}.
      */
     public static RunnerOptions parse(List<String> args, Path defaultRepo, String sluiceHome) {
         Path repo = defaultRepo;
@@ -76,6 +82,7 @@ public record RunnerOptions(Path repo, Path data, int nodes, boolean skipMissing
         Integer cpusPerNode = null;
         Gpus gpus = null;
         boolean standby = false;
+        Integer slurmdTimeout = null;
         for (int i = 0; i < args.size(); i++) {
             String a = args.get(i);
             String name = a.contains("=") ? a.substring(0, a.indexOf('=')) : a;
@@ -90,6 +97,7 @@ public record RunnerOptions(Path repo, Path data, int nodes, boolean skipMissing
                 case "--skip-missing" -> skip = true;
                 case "--free-ports" -> free = true;
                 case "--standby-scheduler" -> standby = true;
+                case "--slurmd-timeout" -> slurmdTimeout = parsePositive(inline != null ? inline : value(args, ++i, a), a);
                 default -> throw new IllegalArgumentException("unknown option " + a);
             }
         }
@@ -103,7 +111,7 @@ public record RunnerOptions(Path repo, Path data, int nodes, boolean skipMissing
             throw new IllegalArgumentException("--gpus-per-node: at most 64 fake GPUs per node");
         }
         return new RunnerOptions(repo.toAbsolutePath().normalize(), data.toAbsolutePath().normalize(), nodes, skip,
-                free, timeout, cpusPerNode, gpus, standby);
+                free, timeout, cpusPerNode, gpus, standby, slurmdTimeout);
     }
 
     /** The same options as arguments, for the supervisor's command line. */
@@ -124,6 +132,9 @@ public record RunnerOptions(Path repo, Path data, int nodes, boolean skipMissing
         }
         if (standbyScheduler) {
             out.add("--standby-scheduler");
+        }
+        if (slurmdTimeout != null) {
+            out.addAll(List.of("--slurmd-timeout", Integer.toString(slurmdTimeout)));
         }
         return out;
     }

@@ -154,6 +154,10 @@ public final class Supervisor {
      */
     String clusterConfig() {
         StringBuilder conf = new StringBuilder(ClusterConfig.LOCAL_DEFAULT);
+        if (options.slurmdTimeout() != null) {
+            conf.append("# ./sluice up --slurmd-timeout: a node whose agent is silent this long goes DOWN\n");
+            conf.append("SlurmdTimeout=").append(options.slurmdTimeout()).append('\n');
+        }
         if (options.gpus() != null) {
             if (conf.length() > 0 && conf.charAt(conf.length() - 1) != '\n') {
                 conf.append('\n');
@@ -197,6 +201,10 @@ public final class Supervisor {
             }
             if (options.cpusPerNode() != null) {
                 cmd.add("-Dsluice.node.virtual-cpus=" + options.cpusPerNode());
+            }
+            if (options.slurmdTimeout() != null) {
+                // several heartbeats per timeout, so one late heartbeat does not take a live node down
+                cmd.add("-Dsluice.node.heartbeat-interval=" + Math.max(1, options.slurmdTimeout() / 5) + "s");
             }
             if (options.gpus() != null) {
                 cmd.add("-Dsluice.node.gres=" + options.gpus().gres());
@@ -288,7 +296,21 @@ public final class Supervisor {
      */
     private void watch(List<Component> plan) {
         Map<String, List<Instant>> deaths = new LinkedHashMap<>();
+        Map<String, Component> heldDown = new LinkedHashMap<>();
         while (!stopping) {
+            for (var it = heldDown.entrySet().iterator(); it.hasNext(); ) {
+                var held = it.next();
+                if (!Files.exists(layout.held(held.getKey()))) {
+                    it.remove();
+                    try {
+                        startService(held.getValue());
+                        writeState(plan);
+                        System.err.println("sluice: " + held.getKey() + " started again as pid " + pids.get(held.getKey()));
+                    } catch (RuntimeException e) {
+                        System.err.println("sluice: starting " + held.getKey() + " failed: " + e.getMessage());
+                    }
+                }
+            }
             List<Process> dead = new ArrayList<>();
             synchronized (children) {
                 for (Process p : children) {
@@ -303,6 +325,12 @@ public final class Supervisor {
                 System.err.println("sluice: " + (c == null ? "child" : c.name()) + " (pid " + p.pid()
                         + ") exited with status " + p.exitValue());
                 if (c == null || stopping) {
+                    continue;
+                }
+                if (Files.exists(layout.held(c.name()))) {
+                    // ./sluice kill: stays down (as a crashed node would) until ./sluice start
+                    System.err.println("sluice: " + c.name() + " stays down until ./sluice start " + c.name());
+                    heldDown.put(c.name(), c);
                     continue;
                 }
                 List<Instant> recent = deaths.computeIfAbsent(c.name(), k -> new ArrayList<>());
