@@ -65,7 +65,9 @@ public final class BrokerMain {
     private static void format(Path props, List<String> extra) throws IOException, InterruptedException {
         List<String> cmd = new java.util.ArrayList<>(List.of(JavaHome.javaExecutable(), "-XX:TieredStopAtLevel=1", "-cp",
                 System.getProperty("java.class.path"), "kafka.tools.StorageTool", "format",
-                "-t", clusterId(), "-c", props.toString(), "--ignore-formatted"));
+                // "--cluster-id=<id>", not "-t <id>": one id in 64 starts with '-' (URL-safe base64), which the
+                // tool's argument parser then takes for an option and the broker never starts
+                "--cluster-id=" + clusterId(), "-c", props.toString(), "--ignore-formatted"));
         cmd.addAll(extra);
         Process p = new ProcessBuilder(cmd)
                 .inheritIO()
