@@ -25,6 +25,12 @@ public interface NodeConfig {
     /** Where job directories live; default: {@code /tmp/sluice-node-<name>}. */
     Optional<String> stateDir();
 
+    /**
+     * Where job directories live; default: {@code <state-dir>/jobs}. A tmpfs (e.g. under /dev/shm or /run) is
+     * faster under many short jobs; jobs survive an agent restart there, not a host reboot (nor do their processes).
+     */
+    Optional<String> jobsDir();
+
     @WithDefault("5s")
     Duration heartbeatInterval();
 

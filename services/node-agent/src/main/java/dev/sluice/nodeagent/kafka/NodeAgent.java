@@ -132,7 +132,8 @@ public class NodeAgent implements StepEventSink {
                 .filter(r -> !r.isEmpty()).map(StepLaunch.Rlimit::parse).toList();
         supervisor = new JobSupervisor(new JobSupervisor.Settings(name, clusterName, stateDir, config.killWait(),
                 System.getenv(), launcher, cgroups, hardware.cpuIds(), config.pidsMax(), gpus, rlimits,
-                config.prolog().map(Path::of).orElse(null), config.epilog().map(Path::of).orElse(null)), this);
+                config.prolog().map(Path::of).orElse(null), config.epilog().map(Path::of).orElse(null),
+                config.jobsDir().filter(d -> !d.isBlank()).map(Path::of).orElse(null)), this);
         supervisor.tokenKey(config.jobTokenKey().orElse(""));
         supervisor.unkillableStepTimeout(config.unkillableStepTimeout());
         supervisor.drainListener(this::publishDrain);

@@ -73,15 +73,28 @@ public final class JobSupervisor implements AutoCloseable {
      * @param rlimits  limits every task starts with (sluice-stepd --rlimit)
      * @param prolog   run as root with the job's environment before the job starts; null for none
      * @param epilog   run as root with the job's environment after the job ended; null for none
+     * @param jobsDir  where each job's directory (launch, token, status files, step directories) lives; null for
+     *                 {@code <stateDir>/jobs}. On tmpfs it avoids the file system's inode churn: a job creates and
+     *                 replaces a dozen small files, and ext4 spends milliseconds per job finding a free inode
      */
     public record Settings(String node, String clusterName, Path stateDir, Duration killWait,
                            Map<String, String> baseEnv, StepLauncher launcher, CgroupDriver cgroups,
                            List<Integer> nodeCpus, long pidsMax, Gpus gpus, List<StepLaunch.Rlimit> rlimits,
-                           Path prolog, Path epilog) {
+                           Path prolog, Path epilog, Path jobsDir) {
         public Settings {
             baseEnv = Map.copyOf(baseEnv);
             nodeCpus = List.copyOf(nodeCpus);
             rlimits = List.copyOf(rlimits);
+            jobsDir = jobsDir != null ? jobsDir : stateDir.resolve("jobs");
+        }
+
+        /** Job directories under {@code <stateDir>/jobs}. */
+        public Settings(String node, String clusterName, Path stateDir, Duration killWait,
+                        Map<String, String> baseEnv, StepLauncher launcher, CgroupDriver cgroups,
+                        List<Integer> nodeCpus, long pidsMax, Gpus gpus, List<StepLaunch.Rlimit> rlimits,
+                        Path prolog, Path epilog) {
+            this(node, clusterName, stateDir, killWait, baseEnv, launcher, cgroups, nodeCpus, pidsMax, gpus, rlimits,
+                    prolog, epilog, null);
         }
     }
 
@@ -171,7 +184,7 @@ public final class JobSupervisor implements AutoCloseable {
     public JobSupervisor(Settings settings, StepEventSink sink) throws IOException {
         this.settings = settings;
         this.node = settings.node();
-        this.jobsDir = settings.stateDir().resolve("jobs");
+        this.jobsDir = settings.jobsDir();
         this.sink = sink;
         Files.createDirectories(jobsDir);
         // the job's user must reach its script (jobs/<id>/script) but list nothing on the way

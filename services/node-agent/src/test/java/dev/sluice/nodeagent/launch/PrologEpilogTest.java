@@ -66,6 +66,33 @@ class PrologEpilogTest {
     }
 
     @Test
+    void jobDirectoriesGoWhereJobsDirSaysAndAnAgentRestartFindsThemThere(@TempDir Path jobsDir) throws IOException {
+        // the job's user must be able to pass through the jobs dir's parents to its script, as through the state dir's
+        Files.setPosixFilePermissions(jobsDir, PosixFilePermissions.fromString("rwx--x--x"));
+        JobSupervisor_Collected sink = new JobSupervisor_Collected();
+        JobSupervisor.Settings base = TestSettings.of(NODE, stateDir, CgroupDriver.of("auto", Path.of("/sys/fs/cgroup")),
+                Gpus.NONE, List.of());
+        JobSupervisor.Settings elsewhere = new JobSupervisor.Settings(base.node(), base.clusterName(), base.stateDir(),
+                base.killWait(), base.baseEnv(), base.launcher(), base.cgroups(), base.nodeCpus(), base.pidsMax(),
+                base.gpus(), base.rlimits(), null, null, jobsDir.resolve("jobs"));
+        supervisor = new JobSupervisor(elsewhere, sink);
+        supervisor.start(Duration.ofMillis(50));
+        supervisor.launch(launch(205, "#!/bin/sh\nsleep 30\n"));
+        assertThat(jobsDir.resolve("jobs").resolve("205")).isDirectory();
+        assertThat(stateDir.resolve("jobs").resolve("205")).doesNotExist();
+
+        // the agent restarts: the job still runs and is adopted from the same jobs dir
+        supervisor.close();
+        JobSupervisor_Collected sink2 = new JobSupervisor_Collected();
+        supervisor = new JobSupervisor(elsewhere, sink2);
+        assertThat(supervisor.recover()).containsExactly(205L);
+        supervisor.start(Duration.ofMillis(50));
+        assertThat(supervisor.signal(205L, "CANCELLED", Duration.ofSeconds(5))).isTrue();
+        StepFinished end = sink2.await(205);
+        assertThat(end.state()).as(end.toString()).isEqualTo(JobState.CANCELLED);
+    }
+
+    @Test
     void failingPrologRequeuesTheJobWithoutRunningItAndDrainsTheNode() throws IOException {
         Path prolog = program("prolog", "#!/bin/sh\nexit 3\n");
         JobSupervisor_Collected sink = new JobSupervisor_Collected();
