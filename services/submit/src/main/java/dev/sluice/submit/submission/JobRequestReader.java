@@ -22,6 +22,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 
@@ -54,8 +55,12 @@ public final class JobRequestReader {
             "parsable", "quiet", "verbose", "wait", "export", "export-file", "get-user-env", "propagate",
             "ignore-pbs", "comment", "mail-type", "mail-user");
 
+    static final String GROUP_NOT_PERMITTED =
+            "Batch job submission failed: User's group not permitted to use this partition";
+
     private final ClusterConfig cluster;
     private final Clock clock;
+    private final UnixGroups groups;
 
     public JobRequestReader(ClusterConfig cluster) {
         this(cluster, Clock.systemDefaultZone());
@@ -63,8 +68,14 @@ public final class JobRequestReader {
 
     /** @param clock now and the time zone {@code --begin} is read in (the submit host's, as sbatch's is) */
     public JobRequestReader(ClusterConfig cluster, Clock clock) {
+        this(cluster, clock, UnixGroups.fromFile(Path.of("/etc/group")));
+    }
+
+    /** @param groups the submitting user's groups, for the partitions' {@code AllowGroups} */
+    public JobRequestReader(ClusterConfig cluster, Clock clock, UnixGroups groups) {
         this.cluster = cluster;
         this.clock = clock;
+        this.groups = groups;
     }
 
     public Accepted read(SubmitRequest req) {
@@ -110,6 +121,7 @@ public final class JobRequestReader {
         }
 
         String partition = partition(o.partition());
+        allowGroups(partition, req.user(), req.uid(), req.gid());
         Integer timeLimit = null;
         if (o.time() != null) {
             try {
@@ -134,6 +146,33 @@ public final class JobRequestReader {
                 distribution(o.get("distribution")), openMode(o.get("open-mode")), array,
                 scriptArgs.isEmpty() ? null : scriptArgs, signal(o.signal()));
         return new Accepted(new Owner(req.user(), req.uid(), req.gid()), spec);
+    }
+
+    /**
+     * AllowGroups, checked at submission as slurmctld does: the job is refused when none of its partitions admits a
+     * group of the user. Root is not held to it (nor is it in Slurm).
+     */
+    private void allowGroups(String partitions, String user, int uid, int gid) {
+        if (uid == 0) {
+            return;
+        }
+        Set<String> mine = null;
+        for (String name : partitions.split(",")) {
+            Optional<ClusterConfig.PartitionDef> p = cluster.partition(name.strip());
+            Optional<String> allow = p.flatMap(d -> d.param("AllowGroups")).map(String::strip);
+            if (allow.isEmpty() || allow.get().isEmpty() || allow.get().equalsIgnoreCase("ALL")) {
+                return;
+            }
+            if (mine == null) {
+                mine = groups.of(user, gid);
+            }
+            for (String g : allow.get().split(",")) {
+                if (mine.contains(g.strip())) {
+                    return;
+                }
+            }
+        }
+        throw new SbatchOptionException(GROUP_NOT_PERMITTED);
     }
 
     private static String dependency(String value) {

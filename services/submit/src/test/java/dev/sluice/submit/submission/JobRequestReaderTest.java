@@ -7,6 +7,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -29,6 +30,35 @@ class JobRequestReaderTest {
 
     private static JobSpec read(String script, String args) {
         return new JobRequestReader(CLUSTER).read(request(script, null, args)).spec();
+    }
+
+    @Test
+    void allowGroupsRefusesAUserOutsideTheGroupsWithSlurmsMessage(@org.junit.jupiter.api.io.TempDir Path dir)
+            throws java.io.IOException {
+        ClusterConfig cluster = ClusterConfig.parse("""
+                PartitionName=cpu Nodes=ALL Default=YES
+                PartitionName=lab Nodes=ALL AllowGroups=labgrp,admins
+                """);
+        Path group = dir.resolve("group");
+        // alice (gid 1000, group alice) is a member of labgrp; bob (gid 1001) only has his own group
+        java.nio.file.Files.writeString(group, "root:x:0:\nalice:x:1000:\nbob:x:1001:\nlabgrp:x:3000:carol,alice\n");
+        JobRequestReader reader = new JobRequestReader(cluster, java.time.Clock.systemUTC(), UnixGroups.fromFile(group));
+
+        assertThat(reader.read(as("alice", 1000, 1000, "-p lab")).spec().partition()).isEqualTo("lab");
+        assertThatThrownBy(() -> reader.read(as("bob", 1001, 1001, "-p lab")))
+                .isInstanceOf(SbatchOptionException.class)
+                .hasMessage("Batch job submission failed: User's group not permitted to use this partition");
+        // a partition without AllowGroups among several admits him; root is never refused
+        assertThat(reader.read(as("bob", 1001, 1001, "-p lab,cpu")).spec().partition()).isEqualTo("lab,cpu");
+        assertThat(reader.read(as("root", 0, 0, "-p lab")).spec().partition()).isEqualTo("lab");
+        // the primary group counts too: a user whose gid is labgrp's
+        assertThat(reader.read(as("dave", 1002, 3000, "-p lab")).spec().partition()).isEqualTo("lab");
+    }
+
+    private static SubmitRequest as(String user, int uid, int gid, String args) {
+        return new SubmitRequest("#!/bin/sh\ntrue\n", null, Arrays.asList(args.split(" ")), null,
+                "/home/" + user, Map.of(), user, uid, gid,
+                null, null, null, null, null, null, null, null, null, null, null, null, null, null);
     }
 
     @Test
