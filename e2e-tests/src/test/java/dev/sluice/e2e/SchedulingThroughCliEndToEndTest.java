@@ -246,6 +246,49 @@ class SchedulingThroughCliEndToEndTest {
         return Files.readString(dir.resolve("out")).strip();
     }
 
+    /**
+     * Fair Tree: usage in lab_a (the heavy user, this test's OS user) lowers lab_a, not lab_b. sshare shows the
+     * users of both labs (a2 and b1 exist only as associations: they have no jobs and no usage).
+     */
+    @Test
+    void aHeavyUserInOneLabDoesNotLowerTheUsersOfTheSiblingLab() throws IOException {
+        cli("sacctmgr", "-i", "add", "account", "lab_a");
+        cli("sacctmgr", "-i", "add", "account", "lab_b");
+        cli("sacctmgr", "-i", "add", "user", USER, "Account=lab_a");
+        cli("sacctmgr", "-i", "add", "user", "a2", "Account=lab_a");
+        cli("sacctmgr", "-i", "add", "user", "b1", "Account=lab_b");
+        java.util.Map<String, String[]> before = Await.until(WAIT, this::labShares,
+                m -> m.containsKey("lab_b/b1") && m.containsKey("lab_a/a2"), "lab_a and lab_b in sshare");
+        double b1Before = Double.parseDouble(before.get("lab_b/b1")[1]);
+
+        long heavy = submit("-A", "lab_a", "-J", "heavy", "-o", "/dev/null", "--wrap", "sleep 3");
+        Await.until(WAIT, () -> cli("sacct", "-n", "-X", "-P", "-j", Long.toString(heavy), "-o", "State"),
+                st -> st.strip().equals("COMPLETED"), "the heavy user's job to complete");
+        java.util.Map<String, String[]> after = Await.until(WAIT, this::labShares,
+                m -> m.containsKey("lab_a/" + USER) && Double.parseDouble(m.get("lab_a/" + USER)[0]) > 0,
+                "the heavy user's usage in sshare");
+
+        double b1 = Double.parseDouble(after.get("lab_b/b1")[1]);
+        double a2 = Double.parseDouble(after.get("lab_a/a2")[1]);
+        double heavyFs = Double.parseDouble(after.get("lab_a/" + USER)[1]);
+        assertThat(b1).as("b1 in the sibling lab is not lowered").isGreaterThanOrEqualTo(b1Before);
+        assertThat(b1).as("b1 ranks above the heavy user's lab-mate").isGreaterThan(a2);
+        assertThat(a2).as("the lab-mate without usage ranks above the heavy user").isGreaterThan(heavyFs);
+    }
+
+    /** {@code account/user} -> {RawUsage, FairShare} of the user lines of lab_a and lab_b. */
+    private java.util.Map<String, String[]> labShares() {
+        java.util.Map<String, String[]> out = new java.util.HashMap<>();
+        for (String line : cli("sshare", "-a", "-n", "-P", "-A", "lab_a,lab_b", "-o",
+                "Account,User,RawUsage,FairShare").split("\n")) {
+            String[] f = line.strip().split("\\|", -1);
+            if (f.length == 4 && !f[1].isBlank()) {
+                out.put(f[0].strip() + "/" + f[1], new String[] {f[2], f[3]});
+            }
+        }
+        return out;
+    }
+
     private long submit(String... args) throws IOException {
         return submitIn(work, args);
     }
