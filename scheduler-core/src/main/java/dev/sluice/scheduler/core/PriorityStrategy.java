@@ -139,7 +139,13 @@ public final class PriorityStrategy implements SchedulingStrategy {
             if (running == null) {
                 running = byEnd(round, now);
             }
-            reserve(round, job, mask, running, now, horizon).ifPresent(reservations::add);
+            Optional<Reservation> r = reserve(round, job, mask, running, now, horizon);
+            if (r.isPresent()) {
+                reservations.add(r.get());
+                if (r.get().shadow().isBefore(now.plus(UNLIMITED))) { // behind jobs without a limit: unknown
+                    round.plan(job, r.get().shadow());
+                }
+            }
         }
     }
 

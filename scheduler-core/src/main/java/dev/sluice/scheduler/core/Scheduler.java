@@ -381,6 +381,9 @@ public final class Scheduler {
      * a new launch of a job whose old processes it is still killing.
      */
     private final Map<Long, Set<String>> staleRuns = new HashMap<>();
+    /** Expected starts of pending jobs from the last pass's backfill reservations (squeue --start). */
+    private Map<Long, Instant> planned = Map.of();
+    private Map<Long, Instant> planning = new HashMap<>();
     /** Parsed --dependency of pending jobs that have one. */
     private final Map<Long, Dependency> dependencies = new HashMap<>();
     /**
@@ -593,7 +596,9 @@ public final class Scheduler {
             apply(in);
         }
         Round round = new Round();
+        planning = new HashMap<>();
         strategy.schedule(round);
+        planned = planning.isEmpty() ? Map.of() : Map.copyOf(planning);
         round.throttled();
         if (round.visitedAll) {
             queue.track(epoch);
@@ -603,6 +608,14 @@ public final class Scheduler {
         forgotten.forEach(id -> out.add(new Decision.JobForgotten(id)));
         savedNodes.forEach(n -> out.add(new Decision.NodeSaved(nodes.get(n))));
         return out;
+    }
+
+    /**
+     * When the last pass expects each pending job to start, for the jobs it planned (EASY backfill reserves for the
+     * jobs that wait for resources); absent: not known (N/A in squeue --start).
+     */
+    public Map<Long, Instant> plannedStarts() {
+        return planned;
     }
 
     public Optional<Job> job(long id) {
@@ -2300,6 +2313,11 @@ public final class Scheduler {
             events.add(new Decision.Launch(shares.getFirst().node(), job.id(), now, running.allocation(),
                     limit == null ? 0 : limit));
             shares.forEach(s -> refresh(s.node()));
+        }
+
+        @Override
+        public void plan(Job job, Instant start) {
+            planning.put(job.id(), start);
         }
 
         @Override

@@ -34,6 +34,13 @@ public interface SchedulingRound {
     void hold(Job job, Reason reason);
 
     /** The pass's time. */
+    /**
+     * The strategy expects {@code job} to start at {@code start} (a backfill reservation), as {@code squeue --start}
+     * shows it. Strategies that plan nothing never call it.
+     */
+    default void plan(Job job, Instant start) {
+    }
+
     Instant now();
 
     /** Running jobs, those started in this pass included. */

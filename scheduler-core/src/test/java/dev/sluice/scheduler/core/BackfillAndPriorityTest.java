@@ -32,6 +32,18 @@ class BackfillAndPriorityTest {
     }
 
     @Test
+    void theBlockedWideJobsExpectedStartIsItsReservation() {
+        TestCluster c = wideJobBlocked(BACKFILL);
+
+        // squeue --start: job 1 (60 minutes) ends at T0 + 60 min, when job 2's reservation begins
+        assertThat(c.scheduler.plannedStarts()).containsEntry(2L, T0.plus(Duration.ofMinutes(60)));
+        assertThat(c.scheduler.plannedStarts()).doesNotContainKey(1L);
+        c.finish(1, COMPLETED, 0);
+        assertThat(c.state(2)).isEqualTo(RUNNING);
+        assertThat(c.scheduler.plannedStarts()).as("nothing waits any more").isEmpty();
+    }
+
+    @Test
     void aLongJobDoesNotBackfillBecauseItWouldDelayTheWideJob() {
         TestCluster c = wideJobBlocked(BACKFILL).submit(job(3).time(120));
 
