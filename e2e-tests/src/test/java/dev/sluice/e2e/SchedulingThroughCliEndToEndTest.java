@@ -174,6 +174,13 @@ class SchedulingThroughCliEndToEndTest {
         Await.until(WAIT, () -> cli("sacct", "-n", "-X", "-P", "-j", Long.toString(shortOne), "-o", "State"),
                 s -> s.strip().equals("COMPLETED"), "the short job to backfill and complete");
         assertThat(cli("squeue", "-h", "-j", Long.toString(wide), "-o", "%t %r")).isEqualTo("PD Resources\n");
+        // squeue --start: the wide job is expected when the blocker's 30 minutes are up (its reservation)
+        java.time.LocalDateTime blockerStart = java.time.LocalDateTime.parse(
+                cli("squeue", "-h", "-j", Long.toString(blocker), "-o", "%S").strip());
+        String expected = cli("squeue", "--start", "-h", "-j", Long.toString(wide), "-o", "%S").strip();
+        assertThat(expected).isEqualTo(blockerStart.plusMinutes(30).toString().length() == 16
+                ? blockerStart.plusMinutes(30) + ":00" : blockerStart.plusMinutes(30).toString());
+        assertThat(cli("squeue", "--start", "-h", "-j", Long.toString(wide))).contains(expected).contains("Resources");
         String longRow = Await.until(WAIT, () -> cli("squeue", "-h", "-j", Long.toString(longOne), "-o", "%t %r"),
                 s -> s.startsWith("PD ") && !s.contains("None"), "the long job waiting with a reason");
         assertThat(longRow).as("the long job would delay the wide one").isIn("PD Priority\n", "PD Resources\n");

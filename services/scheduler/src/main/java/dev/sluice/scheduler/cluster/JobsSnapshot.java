@@ -12,6 +12,16 @@ import java.util.concurrent.atomic.AtomicReference;
 @ApplicationScoped
 public class JobsSnapshot {
     private final AtomicReference<Map<Long, Job>> jobs = new AtomicReference<>(Map.of());
+    private final AtomicReference<Map<Long, java.time.Instant>> planned = new AtomicReference<>(Map.of());
+
+    /** The core's expected starts of pending jobs (its backfill reservations), for squeue --start. */
+    public void publishPlanned(Map<Long, java.time.Instant> next) {
+        planned.set(next);
+    }
+
+    public java.time.Instant plannedStart(long id) {
+        return planned.get().get(id);
+    }
 
     public void publish(List<Job> next) {
         Map<Long, Job> m = new HashMap<>(next.size() * 2);

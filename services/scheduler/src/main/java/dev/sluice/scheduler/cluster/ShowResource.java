@@ -52,6 +52,7 @@ public class ShowResource {
             throw notFound("Invalid job id specified");
         }
         Map<String, Object> m = show(j);
+        expected(j, m);
         factors().addTo(j, m);
         return m;
     }
@@ -63,6 +64,7 @@ public class ShowResource {
         return Map.of("jobs", jobs.all().stream().sorted(java.util.Comparator.comparingLong(Job::id))
                 .map(j -> {
                     Map<String, Object> m = show(j);
+                    expected(j, m);
                     f.addTo(j, m);
                     return m;
                 }).toList());
@@ -151,6 +153,16 @@ public class ShowResource {
             }
         }
         return null;
+    }
+
+    /** A pending job's StartTime is the one the scheduler expects (its backfill reservation), as scontrol shows. */
+    private void expected(Job j, Map<String, Object> m) {
+        if (j.state() == dev.sluice.scheduler.core.JobState.PENDING) {
+            java.time.Instant planned = jobs.plannedStart(j.id());
+            if (planned != null) {
+                m.put("StartTime", planned);
+            }
+        }
     }
 
     static Map<String, Object> show(Job j) {

@@ -102,6 +102,7 @@ public final class SchedulerLoop implements AutoCloseable {
     private final ConcurrentLinkedQueue<AdminRequest> adminQueue = new ConcurrentLinkedQueue<>();
     private final List<AdminRequest> adminBatch = new ArrayList<>();
     private volatile Consumer<List<Job>> jobsPublisher = j -> { };
+    private volatile Consumer<java.util.Map<Long, java.time.Instant>> plannedPublisher = p -> { };
 
     private record AdminRequest(Input input, CompletableFuture<Void> done) {
     }
@@ -157,6 +158,12 @@ public final class SchedulerLoop implements AutoCloseable {
     /** Called after every pass with the live jobs (immutable records), for show-job requests. */
     public SchedulerLoop onJobs(Consumer<List<Job>> publisher) {
         this.jobsPublisher = publisher;
+        return this;
+    }
+
+    /** Called after every pass with the core's expected starts of pending jobs (squeue --start). */
+    public SchedulerLoop onPlannedStarts(Consumer<java.util.Map<Long, java.time.Instant>> publisher) {
+        this.plannedPublisher = publisher;
         return this;
     }
 
@@ -219,6 +226,7 @@ public final class SchedulerLoop implements AutoCloseable {
                 publisher.accept(core.view());
                 latestPolicy = core.policy();
                 jobsPublisher.accept(core.jobs());
+                plannedPublisher.accept(core.plannedStarts());
                 ready = true;
                 failure = null;
                 loop(producer, consumer);
@@ -323,6 +331,7 @@ public final class SchedulerLoop implements AutoCloseable {
             if (!out.isEmpty()) {
                 jobsPublisher.accept(core.jobs());
             }
+            plannedPublisher.accept(core.plannedStarts());
             // after the snapshots, so that whoever asked reads their own change
             for (AdminRequest a : adminBatch) {
                 if (a.input() instanceof Input.Reconfigure r) {

@@ -73,7 +73,7 @@ public class SchedulerRuntime implements HealthCheck {
         // the file as the latest reconfigure left it: a standby has not seen the active one's reconfigure
         SchedulerLoop l = new SchedulerLoop(SchedulerLoop.Settings.defaults(bootstrapServers),
                 ClusterConfig.loadOrDefault(clusterConfigFile), Clock.systemUTC(), snapshot::publish)
-                .onJobs(jobs::publish).start();
+                .onJobs(jobs::publish).onPlannedStarts(jobs::publishPlanned).start();
         loop = l;
         return new LeaderElection.Term() {
             @Override
