@@ -204,12 +204,18 @@ public final class Commands {
                 }
             }
         }
-        if (sup.isEmpty() && leftovers == 0) {
+        // The jobs' own processes outlive their agents (as jobs outlive slurmd); a local stack that is stopped stops
+        // them too, found through the stack's own cgroup parent.
+        int jobProcesses = JobCgroups.killAll(Path.of("/sys/fs/cgroup"), cgroupParent(options.data()));
+        if (sup.isEmpty() && leftovers == 0 && jobProcesses == 0) {
             out.println("Sluice is not running (data in " + options.data() + ").");
             return 0;
         }
         if (leftovers > 0) {
             out.println("Stopped " + leftovers + " leftover process(es).");
+        }
+        if (jobProcesses > 0) {
+            out.println("Stopped " + jobProcesses + " process(es) of jobs still running.");
         }
         try {
             Files.deleteIfExists(layout.state());
@@ -219,6 +225,11 @@ public final class Commands {
         }
         out.println("Sluice stopped. Data kept in " + options.data() + ".");
         return 0;
+    }
+
+    /** The cgroup folder the stack's node agents put their jobs under (one per data folder). */
+    static String cgroupParent(Path data) {
+        return "sluice-" + Integer.toHexString(data.toString().hashCode());
     }
 
     /** 0: running and every component ready; 1: running but something is not; 3: not running. */

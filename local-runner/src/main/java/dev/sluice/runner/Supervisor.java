@@ -195,7 +195,7 @@ public final class Supervisor {
             cmd.add("-Dsluice.node.state-dir=" + layout.nodeState(c.name()));
             // node names and job ids repeat between local stacks (and test clusters) on one host: a cgroup folder
             // of their own keeps one stack's job end from killing the other's job of the same id
-            cmd.add("-Dsluice.node.cgroup-parent=sluice-" + Integer.toHexString(options.data().toString().hashCode()));
+            cmd.add("-Dsluice.node.cgroup-parent=" + Commands.cgroupParent(options.data()));
             if (c.cpus() != null) {
                 cmd.add("-Dsluice.node.cpus=" + c.cpus());
             }
