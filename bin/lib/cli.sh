@@ -14,10 +14,17 @@ sluice_cli() {
       exit 1
     }
   fi
-  # AppCDS: the first run writes the archive, later runs map it (a fraction of the start-up time).
-  # A failed archive write only costs that speed-up, so its warnings are silenced.
+  # AppCDS: the first run writes the archive, later runs map it (a fraction of the start-up time). Only a user who
+  # may write it asks for it to be made: for anyone else a missing archive is a fatal JVM error at exit ("Unable to
+  # use shared archive", exit 1), so they map an existing one read-only, or start without it.
+  local cds=()
+  if [ -w "$target" ]; then
+    cds=(-XX:SharedArchiveFile="$target/sluice-cli.jsa" -XX:+AutoCreateSharedArchive)
+  elif [ -r "$target/sluice-cli.jsa" ]; then
+    cds=(-XX:SharedArchiveFile="$target/sluice-cli.jsa")
+  fi
   exec "$JAVA_HOME/bin/java" -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xshare:auto \
-    -XX:SharedArchiveFile="$target/sluice-cli.jsa" -XX:+AutoCreateSharedArchive -Xlog:cds=off -Xlog:cds+dynamic=off \
+    "${cds[@]}" -Xlog:cds=off -Xlog:cds+dynamic=off \
     -Dsluice.home.default="$SLUICE_REPO/.sluice" \
     -jar "$target/sluice-cli.jar" "$cmd" "$@"
 }

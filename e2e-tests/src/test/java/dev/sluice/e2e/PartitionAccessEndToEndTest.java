@@ -82,12 +82,12 @@ class PartitionAccessEndToEndTest {
         assertThat(refused.stdout()).doesNotContain("Submitted batch job");
 
         LocalSluice.Result admitted = sbatchAs(INSIDE, "-p", "lab", "-o", "/dev/null", "--wrap", "true");
-        assertThat(admitted.exitCode()).as(admitted.stderr()).isZero();
+        assertThat(admitted.exitCode()).as(admitted.stdout() + admitted.stderr()).isZero();
         assertThat(admitted.stdout()).startsWith("Submitted batch job ");
 
         // the outsider may still use the partition without AllowGroups
         LocalSluice.Result elsewhere = sbatchAs(OUTSIDE, "-p", "cpu", "-o", "/dev/null", "--wrap", "true");
-        assertThat(elsewhere.exitCode()).as(elsewhere.stderr()).isZero();
+        assertThat(elsewhere.exitCode()).as(elsewhere.stdout() + elsewhere.stderr()).isZero();
     }
 
     private LocalSluice.Result sbatchAs(String user, String... args) {
