@@ -87,11 +87,19 @@ class TcpFenceExchangeTest {
     void strangersThatSpeakAnotherProtocolAreDropped() throws Exception {
         try (TcpFenceExchange.Leader leader = TcpFenceExchange.leader(ANY_LOOPBACK, 2, "s");
              Socket stranger = new Socket(leader.address().getAddress(), leader.address().getPort())) {
-            DataOutputStream out = new DataOutputStream(stranger.getOutputStream());
-            out.writeBytes("GET / HTTP/1.1\r\n\r\n");
-            out.flush();
-            stranger.setSoTimeout(10_000);
-            assertThat(stranger.getInputStream().read()).isEqualTo(-1);
+            boolean dropped;
+            try {
+                DataOutputStream out = new DataOutputStream(stranger.getOutputStream());
+                out.writeBytes("GET / HTTP/1.1\r\n\r\n");
+                out.flush();
+                stranger.setSoTimeout(10_000);
+                dropped = stranger.getInputStream().read() == -1;
+            } catch (java.net.SocketException e) {
+                // the leader closed on the first bytes while the rest was still being written (broken pipe, reset):
+                // dropped all the same; a read that times out is not caught here and fails the test
+                dropped = true;
+            }
+            assertThat(dropped).as("the stranger's connection is closed").isTrue();
             try (TcpFenceExchange.Follower real = TcpFenceExchange.join(leader.address(), 1, 2, "s", Duration.ofSeconds(10))) {
                 CompletableFuture<Map<String, String>> f0 = leader.exchange(Map.of());
                 assertThat(real.exchange(Map.of("b", "1")).get(10, TimeUnit.SECONDS)).containsEntry("b", "1");
