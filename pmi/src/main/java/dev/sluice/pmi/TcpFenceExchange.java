@@ -174,9 +174,15 @@ public abstract sealed class TcpFenceExchange implements FenceExchange {
                 }
                 int claimed = in.readInt();
                 String presented = in.readUTF();
-                if (!secret.equals(presented) || claimed < 1 || claimed >= nodes
-                        || peers.putIfAbsent(claimed, new Peer(socket, out)) != null) {
+                if (!secret.equals(presented) || claimed < 1 || claimed >= nodes) {
                     return;
+                }
+                synchronized (this) {
+                    // Under the lock failLocked hangs up on every registered peer with: a node whose hello is read
+                    // after the fence broke must be hung up on too (returning closes it), or it waits forever.
+                    if (broken != null || peers.putIfAbsent(claimed, new Peer(socket, out)) != null) {
+                        return;
+                    }
                 }
                 node = claimed;
                 socket.setSoTimeout(0);
