@@ -316,6 +316,9 @@ final class Placer {
     }
 
     private static java.util.Set<Integer> socketsOf(ResourcePool pool, int i, List<Integer> gpuIds) {
+        if (gpuIds.isEmpty()) {
+            return java.util.Set.of();
+        }
         java.util.Set<Integer> s = new java.util.HashSet<>();
         for (int g : gpuIds) {
             if (pool.gpus[i][g].socket() >= 0) {

@@ -53,87 +53,136 @@ public final class PriorityStrategy implements SchedulingStrategy {
         List<Job> fifo = round.pending();
         int n = fifo.size();
         Rank[] order = new Rank[n];
+        boolean sorted = true;
         for (int i = 0; i < n; i++) {
             Job j = fifo.get(i);
             order[i] = new Rank(round.priorityTier(j), round.priority(j), i);
+            sorted &= i == 0 || order[i - 1].compareTo(order[i]) < 0;
         }
-        java.util.Arrays.sort(order);
-        Instant now = round.now();
-        BitSet blocked = new BitSet();
-        List<Reservation> reservations = new ArrayList<>();
-        List<Job> running = null;
+        if (!sorted) {
+            java.util.Arrays.sort(order);
+        }
+        Pass pass = new Pass(round, backfill);
+        for (Rank rank : order) {
+            pass.visit(fifo.get(rank.index()));
+        }
+    }
+
+    /**
+     * One pass's state. Each job is visited by its own method (not a loop body inlined into one large method), so
+     * the JIT compiles small units early instead of on-stack-replacing the whole pass several times over.
+     */
+    private static final class Pass {
+        final SchedulingRound round;
+        final boolean backfill;
+        final Instant now;
+        final BitSet blocked = new BitSet();
+        final List<Reservation> reservations = new ArrayList<>();
+        List<Job> running;
         // Per node set: its running jobs in order of end, and the pool with all of them gone. A job that does not
         // fit even then gets no reservation, and jobs of its shape are answered from memory.
-        java.util.Map<BitSet, Horizon> horizon = new java.util.IdentityHashMap<>();
-        for (Rank rank : order) {
-            Job job = fifo.get(rank.index());
+        final java.util.Map<BitSet, Horizon> horizon = new java.util.IdentityHashMap<>();
+
+        Pass(SchedulingRound round, boolean backfill) {
+            this.round = round;
+            this.backfill = backfill;
+            this.now = round.now();
+        }
+
+        void visit(Job job) {
             Optional<Reason> why = round.ineligible(job);
             if (why.isPresent()) {
                 round.hold(job, why.get());
-                continue;
+                return;
             }
             BitSet mask = round.candidateMask(job);
             if (!backfill) {
-                if (mask.intersects(blocked)) {
-                    round.hold(job, Reason.PRIORITY);
-                    continue;
-                }
-                Optional<List<NodeShare>> fit = round.fit(job);
-                if (fit.isPresent()) {
-                    round.start(job, fit.get());
-                } else {
-                    round.hold(job, Reason.RESOURCES);
-                    blocked.or(mask);
-                }
-                continue;
+                builtin(job, mask);
+                return;
             }
             // Which reservations the job would run past does not depend on where it fits; when there are any,
             // its place now is never used (it is placed again on what the reservations leave), so only whether
             // it fits now is asked. Most jobs do not fit now: that is asked first, from memory for their shape.
-            List<Reservation> crossing = List.of();
-            boolean fitsNow = reservations.isEmpty() || round.fits(job);
-            if (fitsNow && !reservations.isEmpty()) {
-                Integer limit = round.timeLimit(job);
-                Instant end = limit == null || limit == 0 ? null : now.plus(Duration.ofMinutes(limit));
-                crossing = new ArrayList<>();
-                for (Reservation r : reservations) {
-                    if (r.nodes().intersects(mask) && (end == null || end.isAfter(r.shadow()))) {
-                        crossing.add(r);
+            if (reservations.isEmpty()) {
+                Optional<List<NodeShare>> fit = round.fit(job);
+                if (fit.isPresent()) {
+                    round.start(job, fit.get());
+                } else {
+                    block(job, mask);
+                }
+                return;
+            }
+            if (round.fits(job)) {
+                backfill(job, mask);
+                return;
+            }
+            block(job, mask);
+        }
+
+        private void builtin(Job job, BitSet mask) {
+            if (mask.intersects(blocked)) {
+                round.hold(job, Reason.PRIORITY);
+                return;
+            }
+            Optional<List<NodeShare>> fit = round.fit(job);
+            if (fit.isPresent()) {
+                round.start(job, fit.get());
+            } else {
+                round.hold(job, Reason.RESOURCES);
+                blocked.or(mask);
+            }
+        }
+
+        /** The job fits now and there are reservations: it starts only if it delays none of them. */
+        private void backfill(Job job, BitSet mask) {
+            Integer limit = round.timeLimit(job);
+            Instant end = limit == null || limit == 0 ? null : now.plus(Duration.ofMinutes(limit));
+            List<Reservation> crossing = null;
+            for (Reservation r : reservations) {
+                if (r.nodes().intersects(mask) && (end == null || end.isAfter(r.shadow()))) {
+                    if (crossing == null) {
+                        crossing = new ArrayList<>(2);
+                    }
+                    crossing.add(r);
+                }
+            }
+            List<NodeShare> shares;
+            if (crossing == null) {
+                shares = round.fit(job).orElse(null);
+                if (shares == null) {
+                    block(job, mask);
+                    return;
+                }
+            } else {
+                shares = round.fit(job, crossing.getFirst().both()).orElse(null);
+                for (Reservation r : crossing) {
+                    if (shares != null && !r.after().canTake(shares)) {
+                        shares = null;
                     }
                 }
             }
-            Optional<List<NodeShare>> fit = !fitsNow ? Optional.empty()
-                    : crossing.isEmpty() ? round.fit(job) : Optional.of(List.of());
-            if (fit.isPresent()) {
-                List<NodeShare> shares = fit.get();
-                if (!crossing.isEmpty()) {
-                    shares = round.fit(job, crossing.getFirst().both()).orElse(null);
-                    for (Reservation r : crossing) {
-                        if (shares != null && !r.after().canTake(shares)) {
-                            shares = null;
-                        }
-                    }
-                }
-                if (shares == null) {
-                    round.hold(job, Reason.PRIORITY);
-                    continue;
-                }
-                for (Reservation r : reservations) {
-                    r.both().take(shares);
-                }
+            if (shares == null) {
+                round.hold(job, Reason.PRIORITY);
+                return;
+            }
+            for (Reservation r : reservations) {
+                r.both().take(shares);
+            }
+            if (crossing != null) {
                 for (Reservation r : crossing) {
                     r.after().take(shares);
                 }
-                round.start(job, shares);
-                continue;
             }
-            boolean behind = false;
+            round.start(job, shares);
+        }
+
+        /** The job does not fit now: behind a reservation it waits for Priority, else it gets one of its own. */
+        private void block(Job job, BitSet mask) {
             for (Reservation r : reservations) {
-                behind |= r.nodes().intersects(mask);
-            }
-            if (behind) {
-                round.hold(job, Reason.PRIORITY);
-                continue;
+                if (r.nodes().intersects(mask)) {
+                    round.hold(job, Reason.PRIORITY);
+                    return;
+                }
             }
             round.hold(job, Reason.RESOURCES);
             if (running == null) {

@@ -31,6 +31,8 @@ public final class ResourcePool {
      * clones that node's sets. Backfill copies the pool a few times a pass and changes only a few nodes.
      */
     private boolean[] own;
+    /** The same for the GPU sets, which most jobs never change. */
+    private boolean[] ownGpus;
     /** Free CPUs over all nodes: a job asking for more cannot fit, whatever its nodes. */
     long freeCpuTotal;
     /**
@@ -75,6 +77,7 @@ public final class ResourcePool {
         }
         own = new boolean[n];
         Arrays.fill(own, true);
+        ownGpus = own.clone();
         threads = new int[n];
         Arrays.fill(threads, 1);
     }
@@ -91,7 +94,9 @@ public final class ResourcePool {
         freeCpus = o.freeCpus.clone();
         freeGpus = o.freeGpus.clone();
         own = new boolean[n];
+        ownGpus = new boolean[n];
         Arrays.fill(o.own, false);
+        Arrays.fill(o.ownGpus, false);
         freeCount = o.freeCount.clone();
         freeMem = o.freeMem.clone();
         freeCpuTotal = o.freeCpuTotal;
@@ -101,8 +106,14 @@ public final class ResourcePool {
     private void owned(int i) {
         if (!own[i]) {
             freeCpus[i] = (BitSet) freeCpus[i].clone();
-            freeGpus[i] = (BitSet) freeGpus[i].clone();
             own[i] = true;
+        }
+    }
+
+    private void ownedGpus(int i) {
+        if (!ownGpus[i]) {
+            freeGpus[i] = (BitSet) freeGpus[i].clone();
+            ownGpus[i] = true;
         }
     }
 
@@ -114,10 +125,13 @@ public final class ResourcePool {
     public void retainFree(ResourcePool other) {
         freeCpuTotal = 0;
         for (int i = 0; i < names.length; i++) {
-            if (freeCpus[i] != other.freeCpus[i] || freeGpus[i] != other.freeGpus[i]) {
+            if (freeCpus[i] != other.freeCpus[i]) {
                 owned(i);
                 freeCpus[i].and(other.freeCpus[i]);
                 freeCount[i] = freeCpus[i].cardinality();
+            }
+            if (freeGpus[i] != other.freeGpus[i]) {
+                ownedGpus(i);
                 freeGpus[i].and(other.freeGpus[i]);
             }
             freeMem[i] = Math.min(freeMem[i], other.freeMem[i]);
@@ -214,7 +228,12 @@ public final class ResourcePool {
             if (i < 0) {
                 continue;
             }
-            owned(i);
+            if (!s.cpuIds().isEmpty()) {
+                owned(i);
+            }
+            if (!s.gpuIds().isEmpty()) {
+                ownedGpus(i);
+            }
             for (int cpu : s.cpuIds()) {
                 int p = position(i, cpu);
                 if (p >= 0 && freeCpus[i].get(p) != free) {

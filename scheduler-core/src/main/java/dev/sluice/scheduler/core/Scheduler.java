@@ -2115,6 +2115,9 @@ public final class Scheduler {
         @Override
         public boolean fits(Job job) {
             ResourcePool on = pool();
+            if (moreCpusThanFree(job, on)) {
+                return false;
+            }
             if (fitsPool != on) {
                 fitsPool = on;
                 fitsNow.clear();
@@ -2151,6 +2154,9 @@ public final class Scheduler {
                 }
                 return Optional.empty();
             }
+            if (moreCpusThanFree(job, on)) {
+                return Optional.empty();
+            }
             PartitionDef p = partition(job.partition()).orElseThrow();
             JobRequest r = job.request();
             Object shape = new ShapeKey(shapeOf(r), job.partition());
@@ -2173,6 +2179,12 @@ public final class Scheduler {
                 failed.put(shape, on.releases);
             }
             return fit;
+        }
+
+        /** The placer's own first test, asked before any memo is looked up: most waiting jobs end here. */
+        private static boolean moreCpusThanFree(Job job, ResourcePool on) {
+            JobRequest r = job.request();
+            return on.freeCpuTotal < (long) r.effectiveTasks() * r.effectiveCpusPerTask();
         }
 
         private int shapeOf(JobRequest r) {
