@@ -247,27 +247,53 @@ final class Placer {
     /** Task ranks per node: block gives each node consecutive ranks, cyclic deals them round robin. */
     static List<List<Integer>> ranks(int[] perNode, int tasks, boolean cyclic) {
         List<List<Integer>> out = new ArrayList<>(perNode.length);
-        for (int j = 0; j < perNode.length; j++) {
-            out.add(new ArrayList<>(perNode[j]));
-        }
         if (!cyclic) {
             int rank = 0;
             for (int j = 0; j < perNode.length; j++) {
-                for (int t = 0; t < perNode[j]; t++) {
-                    out.get(j).add(rank++);
+                int[] ids = new int[perNode[j]];
+                for (int t = 0; t < ids.length; t++) {
+                    ids[t] = rank++;
                 }
+                out.add(immutable(ids, ids.length));
             }
             return out;
+        }
+        int[][] ids = new int[perNode.length][];
+        int[] filled = new int[perNode.length];
+        for (int j = 0; j < perNode.length; j++) {
+            ids[j] = new int[perNode[j]];
         }
         int rank = 0;
         while (rank < tasks) {
             for (int j = 0; j < perNode.length && rank < tasks; j++) {
-                if (out.get(j).size() < perNode[j]) {
-                    out.get(j).add(rank++);
+                if (filled[j] < perNode[j]) {
+                    ids[j][filled[j]++] = rank++;
                 }
             }
         }
+        for (int j = 0; j < perNode.length; j++) {
+            out.add(immutable(ids[j], filled[j]));
+        }
         return out;
+    }
+
+    /**
+     * The first {@code n} values as the immutable list a {@link NodeShare} keeps (its {@code List.copyOf} then
+     * copies nothing): every start lays out one share per node, and on many small nodes that adds up.
+     */
+    private static List<Integer> immutable(int[] values, int n) {
+        return switch (n) {
+            case 0 -> List.of();
+            case 1 -> List.of(values[0]);
+            case 2 -> List.of(values[0], values[1]);
+            default -> {
+                Integer[] boxed = new Integer[n];
+                for (int k = 0; k < n; k++) {
+                    boxed[k] = values[k];
+                }
+                yield List.of(boxed);
+            }
+        };
     }
 
     /** Free GPUs of the type, taken socket by socket starting with the socket that has the most free. */
@@ -340,23 +366,24 @@ final class Placer {
         if (t > 1) {
             return chooseCores(pool, i, count, near, t);
         }
-        List<Integer> out = new ArrayList<>(count);
+        int[] out = new int[count];
+        int n = 0;
         java.util.BitSet free = pool.freeCpus[i];
         int[] socket = pool.cpuSocket[i];
         if (!near.isEmpty() && socket != null) {
-            for (int p = free.nextSetBit(0); p >= 0 && out.size() < count; p = free.nextSetBit(p + 1)) {
+            for (int p = free.nextSetBit(0); p >= 0 && n < count; p = free.nextSetBit(p + 1)) {
                 if (near.contains(socket[p])) {
-                    out.add(pool.cpuIds[i][p]);
+                    out[n++] = pool.cpuIds[i][p];
                 }
             }
         }
-        for (int p = free.nextSetBit(0); p >= 0 && out.size() < count; p = free.nextSetBit(p + 1)) {
+        for (int p = free.nextSetBit(0); p >= 0 && n < count; p = free.nextSetBit(p + 1)) {
             int id = pool.cpuIds[i][p];
             if (near.isEmpty() || socket == null || !near.contains(socket[p])) {
-                out.add(id);
+                out[n++] = id;
             }
         }
-        out.sort(null);
-        return out;
+        Arrays.sort(out, 0, n);
+        return immutable(out, n);
     }
 }

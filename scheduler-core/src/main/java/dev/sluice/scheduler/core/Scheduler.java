@@ -370,9 +370,23 @@ public final class Scheduler {
             return java.util.Collections.unmodifiableSet(sorted);
         }
     }
-    private final Map<String, Set<Integer>> usedCpus = new HashMap<>();
-    private final Map<String, Long> usedMem = new HashMap<>();
-    private final Map<String, Set<Integer>> usedGpus = new HashMap<>();
+    /**
+     * What running jobs hold on each node, by node name: the ledger that refuses to hand out a CPU or GPU twice,
+     * and what node states (IDLE, MIXED, ALLOCATED) follow. One lookup a node per start and end.
+     */
+    private final Map<String, Used> used = new HashMap<>();
+
+    private static final class Used {
+        final java.util.BitSet cpus = new java.util.BitSet();
+        int cpuCount;
+        final java.util.BitSet gpus = new java.util.BitSet();
+        long mem;
+    }
+
+    private int usedCpus(String node) {
+        Used u = used.get(node);
+        return u == null ? 0 : u.cpuCount;
+    }
     /** Jobs on hold: JOB_HELD_USER or JOB_HELD_ADMIN, kept in the job's reason so a restore sees it. */
     private final Map<Long, Reason> held = new HashMap<>();
     /**
@@ -526,9 +540,7 @@ public final class Scheduler {
         jobs.clear();
         queue.clear();
         nodes.clear();
-        usedCpus.clear();
-        usedMem.clear();
-        usedGpus.clear();
+        used.clear();
         held.clear();
         dependencies.clear();
         remainders.clear();
@@ -1107,7 +1119,7 @@ public final class Scheduler {
     private void drain(String name, String reason) {
         Node n = nodes.get(name);
         if (n != null) {
-            boolean busy = !usedCpus.getOrDefault(name, Set.of()).isEmpty() && n.state() != NodeState.DOWN;
+            boolean busy = usedCpus(name) > 0 && n.state() != NodeState.DOWN;
             nodes.put(name, n.with(busy ? NodeState.DRAINING : NodeState.DRAINED, reason));
             savedNodes.add(name);
             nodesChanged();
@@ -1296,18 +1308,20 @@ public final class Scheduler {
             live.take(job.allocation());
         }
         for (NodeShare s : job.allocation()) {
-            Set<Integer> used = usedCpus.computeIfAbsent(s.node(), k -> new TreeSet<>());
+            Used u = used.computeIfAbsent(s.node(), k -> new Used());
             for (int cpu : s.cpuIds()) {
-                if (!used.add(cpu)) {
+                if (cpu < 0 || u.cpus.get(cpu)) {
                     throw new IllegalStateException("CPU " + cpu + " of " + s.node() + " is already allocated");
                 }
+                u.cpus.set(cpu);
+                u.cpuCount++;
             }
-            usedMem.merge(s.node(), s.memMb(), Long::sum);
-            Set<Integer> gpus = usedGpus.computeIfAbsent(s.node(), k -> new TreeSet<>());
+            u.mem += s.memMb();
             for (int g : s.gpuIds()) {
-                if (!gpus.add(g)) {
+                if (g < 0 || u.gpus.get(g)) {
                     throw new IllegalStateException("GPU " + g + " of " + s.node() + " is already allocated");
                 }
+                u.gpus.set(g);
             }
         }
     }
@@ -1317,14 +1331,18 @@ public final class Scheduler {
             live.release(job.allocation());
         }
         for (NodeShare s : job.allocation()) {
-            Set<Integer> used = usedCpus.get(s.node());
-            if (used != null) {
-                s.cpuIds().forEach(used::remove);
+            Used u = used.computeIfAbsent(s.node(), k -> new Used());
+            for (int cpu : s.cpuIds()) {
+                if (cpu >= 0 && u.cpus.get(cpu)) {
+                    u.cpus.clear(cpu);
+                    u.cpuCount--;
+                }
             }
-            usedMem.merge(s.node(), -s.memMb(), Long::sum);
-            Set<Integer> gpus = usedGpus.get(s.node());
-            if (gpus != null) {
-                s.gpuIds().forEach(gpus::remove);
+            u.mem -= s.memMb();
+            for (int g : s.gpuIds()) {
+                if (g >= 0) {
+                    u.gpus.clear(g);
+                }
             }
             refresh(s.node());
         }
@@ -1339,7 +1357,7 @@ public final class Scheduler {
         if (n == null) {
             return;
         }
-        int used = usedCpus.getOrDefault(name, Set.of()).size();
+        int used = usedCpus(name);
         if (n.state() == NodeState.DRAINING) {
             if (used == 0) {
                 nodes.put(name, n.with(NodeState.DRAINED, n.reason()));
@@ -1350,12 +1368,15 @@ public final class Scheduler {
         if (!n.state().isUp()) {
             return;
         }
-        refreshAnyway(name);
+        refreshAnyway(n, used);
     }
 
     private void refreshAnyway(String name) {
-        Node n = nodes.get(name);
-        int used = usedCpus.getOrDefault(name, Set.of()).size();
+        refreshAnyway(nodes.get(name), usedCpus(name));
+    }
+
+    private void refreshAnyway(Node n, int used) {
+        String name = n.name();
         NodeState s = used == 0 ? NodeState.IDLE : used >= n.cpuIds().size() ? NodeState.ALLOCATED : NodeState.MIXED;
         if (used > 0 && !cancelling.isEmpty()) {
             for (long id : cancelling) {
@@ -1497,7 +1518,7 @@ public final class Scheduler {
     }
 
     private int freeCpus(String node) {
-        return nodes.get(node).cpuIds().size() - usedCpus.getOrDefault(node, Set.of()).size();
+        return nodes.get(node).cpuIds().size() - usedCpus(node);
     }
 
     private final class Round implements SettlingRound {
@@ -2377,8 +2398,8 @@ public final class Scheduler {
             List<String> parts = config.partitions().stream().filter(p -> members(p).contains(n.name()))
                     .map(PartitionDef::name).toList();
             nodeViews.add(new ClusterView.NodeView(n.name(), n.state(), n.reason(), n.cpuIds().size(),
-                    usedCpus.getOrDefault(n.name(), Set.of()).size(), n.memoryMb(),
-                    usedMem.getOrDefault(n.name(), 0L), n.lastHeartbeat(), parts));
+                    usedCpus(n.name()), n.memoryMb(),
+                    used.containsKey(n.name()) ? used.get(n.name()).mem : 0L, n.lastHeartbeat(), parts));
         }
         List<ClusterView.PartitionView> partitionViews = new ArrayList<>();
         for (PartitionDef p : config.partitions()) {
