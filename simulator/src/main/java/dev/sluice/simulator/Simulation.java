@@ -113,6 +113,8 @@ public final class Simulation {
         VirtualClock clock = new VirtualClock();
         ClusterConfig config = ClusterConfig.parse("PartitionName=batch Nodes=ALL Default=YES MaxTime=INFINITE");
         Scheduler scheduler = new Scheduler(config, clock, strategy(o.policy()));
+        // Nobody reads squeue --start here: EASY then works out a reservation only when a job could backfill past it.
+        scheduler.planStarts(false);
         int totalCpus = o.nodes() * o.cpusPerNode();
         List<Input> boot = new ArrayList<>();
         List<Integer> cpuIds = IntStream.range(0, o.cpusPerNode()).boxed().toList();

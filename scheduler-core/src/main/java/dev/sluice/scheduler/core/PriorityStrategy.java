@@ -82,11 +82,20 @@ public final class PriorityStrategy implements SchedulingStrategy {
         // Per node set: its running jobs in order of end, and the pool with all of them gone. A job that does not
         // fit even then gets no reservation, and jobs of its shape are answered from memory.
         final java.util.Map<BitSet, Horizon> horizon = new java.util.IdentityHashMap<>();
+        /**
+         * When the round wants no plans, blocked jobs whose reservation exists but is not yet worked out, in the
+         * order they were visited. See {@link #defer}.
+         */
+        final List<Job> deferred = new ArrayList<>();
+        final List<BitSet> deferredMasks = new ArrayList<>();
+        /** Deferring is allowed until the first reservation is worked out; from then on the pass is eager. */
+        boolean lazy;
 
         Pass(SchedulingRound round, boolean backfill) {
             this.round = round;
             this.backfill = backfill;
             this.now = round.now();
+            this.lazy = backfill && !round.plans();
         }
 
         void visit(Job job) {
@@ -103,9 +112,11 @@ public final class PriorityStrategy implements SchedulingStrategy {
             // Which reservations the job would run past does not depend on where it fits; when there are any,
             // its place now is never used (it is placed again on what the reservations leave), so only whether
             // it fits now is asked. Most jobs do not fit now: that is asked first, from memory for their shape.
-            if (reservations.isEmpty()) {
+            if (reservations.isEmpty() && deferred.isEmpty()) {
                 Optional<List<NodeShare>> fit = round.fit(job);
                 if (fit.isPresent()) {
+                    // the running jobs were taken before this start: a later reservation sees them without it
+                    lazy &= running == null;
                     round.start(job, fit.get());
                 } else {
                     block(job, mask);
@@ -113,10 +124,53 @@ public final class PriorityStrategy implements SchedulingStrategy {
                 return;
             }
             if (round.fits(job)) {
+                reserveDeferred();
                 backfill(job, mask);
                 return;
             }
             block(job, mask);
+        }
+
+        /**
+         * A reservation is needed only to tell whether a job that fits now may start, and for the plan. When no plan
+         * is wanted, a blocked job's reservation is worked out only once such a job comes; until then it is enough
+         * to know whether it exists (later jobs on its nodes wait behind it for Priority). Why the decisions are
+         * the same as working it out at once:
+         * <ol>
+         * <li>Nothing starts between a deferred job's visit and the moment its reservation is worked out: a job
+         * starts only when no reservation (deferred or not) exists, or after they were all worked out. So the pool
+         * is the one the eager pass would have used. The list of running jobs is taken where the eager pass takes
+         * it, at the first blocked job that is not behind a reservation, and deferring stops once a job starts
+         * after that (the list no longer holds every job then).</li>
+         * <li>Reservations are worked out in visit order with the same horizons, so each is the one the eager pass
+         * would have made.</li>
+         * <li>Whether one exists: with the running list just taken, the pool holds exactly those jobs, so giving
+         * back every running job on the job's nodes, which is where the eager search ends, leaves those nodes as
+         * if idle. The search succeeds exactly when the job fits there (a placement that works with fewer jobs
+         * given back works with all of them given back), which {@link SchedulingRound#couldFitIdle} answers with
+         * the same CPU and GPU counts first.</li>
+         * </ol>
+         * {@code LazyReservationEquivalenceTest} compares every decision with the eager pass on random workloads.
+         */
+        private boolean defer(Job job, BitSet mask) {
+            if (!lazy) {
+                return false;
+            }
+            if (round.couldFitIdle(job)) {
+                deferred.add(job);
+                deferredMasks.add(mask);
+            }
+            return true;
+        }
+
+        /** Works out the deferred reservations, in the order their jobs were visited; the pass is eager from now. */
+        private void reserveDeferred() {
+            lazy = false;
+            for (int k = 0; k < deferred.size(); k++) {
+                reserveFor(deferred.get(k), deferredMasks.get(k));
+            }
+            deferred.clear();
+            deferredMasks.clear();
         }
 
         private void builtin(Job job, BitSet mask) {
@@ -184,7 +238,22 @@ public final class PriorityStrategy implements SchedulingStrategy {
                     return;
                 }
             }
+            for (BitSet m : deferredMasks) {
+                if (m.intersects(mask)) {
+                    round.hold(job, Reason.PRIORITY);
+                    return;
+                }
+            }
             round.hold(job, Reason.RESOURCES);
+            if (running == null) {
+                running = byEnd(round, now);
+            }
+            if (!defer(job, mask)) {
+                reserveFor(job, mask);
+            }
+        }
+
+        private void reserveFor(Job job, BitSet mask) {
             if (running == null) {
                 running = byEnd(round, now);
             }

@@ -398,6 +398,11 @@ public final class Scheduler {
     /** Expected starts of pending jobs from the last pass's backfill reservations (squeue --start). */
     private Map<Long, Instant> planned = Map.of();
     private Map<Long, Instant> planning = new HashMap<>();
+    /** Whether passes work out expected starts (squeue --start); see {@link #planStarts(boolean)}. */
+    private boolean planStarts = true;
+    /** The up nodes with nothing running, and which shapes fit there: "could this job ever run on its nodes". */
+    private ResourcePool idle;
+    private final Map<Object, Boolean> idleFits = new HashMap<>();
     /** Parsed --dependency of pending jobs that have one. */
     private final Map<Long, Dependency> dependencies = new HashMap<>();
     /**
@@ -512,10 +517,14 @@ public final class Scheduler {
     private long epoch;
     /** Passes that skipped settled jobs, for the equivalence test to see that it tested something. */
     long settledPasses;
+    /** Blocked jobs whose reservation a pass that plans nothing deferred, for the equivalence test likewise. */
+    long deferredReservations;
 
     private void nodesChanged() {
         epoch++;
         live = null;
+        idle = null;
+        idleFits.clear();
         candidates.clear();
         masks.clear();
     }
@@ -603,6 +612,7 @@ public final class Scheduler {
         if (shapeIds.size() > 100_000) {
             shapeIds.clear();
             shapes.clear();
+            idleFits.clear();
         }
         for (Input in : inputs) {
             apply(in);
@@ -628,6 +638,15 @@ public final class Scheduler {
      */
     public Map<Long, Instant> plannedStarts() {
         return planned;
+    }
+
+    /**
+     * Off: passes do not work out expected starts for {@link #plannedStarts()} (it stays empty), which lets EASY
+     * backfill compute a reservation only when a later job could start past it. Decisions are the same either way
+     * ({@code LazyReservationEquivalenceTest}); the simulator, which shows no squeue --start, turns it off.
+     */
+    public void planStarts(boolean on) {
+        planStarts = on;
     }
 
     public Optional<Job> job(long id) {
@@ -2079,37 +2098,76 @@ public final class Scheduler {
         }
 
         @Override
+        public boolean plans() {
+            return planStarts;
+        }
+
+        @Override
+        public boolean couldFitIdle(Job job) {
+            if (idle == null) {
+                idle = buildPool(false);
+            }
+            Object key = job.partitions() == null ? new ShapeKey(shapeOf(job.request()), job.partition()) : null;
+            Boolean known = key == null ? null : idleFits.get(key);
+            if (known != null) {
+                return known;
+            }
+            JobRequest r = job.request();
+            long needCpus = (long) r.effectiveTasks() * r.effectiveCpusPerTask();
+            long needGpus = (long) r.effectiveGpusPerNode() * r.effectiveNodesMin();
+            java.util.BitSet mask = candidateMask(job);
+            long cpus = 0;
+            long gpus = 0;
+            for (int i = mask.nextSetBit(0); i >= 0; i = mask.nextSetBit(i + 1)) {
+                cpus += idle.freeCount[i];
+                gpus += idle.freeGpus[i].cardinality();
+            }
+            boolean fits = cpus >= needCpus && gpus >= needGpus && fit(job, idle, false).isPresent();
+            deferredReservations++;
+            if (key != null) {
+                idleFits.put(key, fits);
+            }
+            return fits;
+        }
+
+        @Override
         public ResourcePool pool() {
             if (live == null) {
-                List<String> names = new ArrayList<>();
-                List<int[]> cpus = new ArrayList<>();
-                List<int[]> sockets = new ArrayList<>();
-                List<Long> mem = new ArrayList<>();
-                List<ResourcePool.Gpu[]> gpus = new ArrayList<>();
-                for (Node n : nodes.values()) {
-                    if (!n.state().isUp()) {
-                        continue;
-                    }
-                    names.add(n.name());
-                    int[] ids = n.cpuIds().stream().mapToInt(Integer::intValue).toArray();
-                    cpus.add(ids);
-                    int[] s = socketsByNode.get(n.name());
-                    sockets.add(s != null && s.length == ids.length ? s : null);
-                    mem.add(n.memoryMb());
-                    gpus.add(gresByNode.getOrDefault(n.name(), new ResourcePool.Gpu[0]));
+                live = buildPool(true);
+            }
+            return live;
+        }
+        /** The up nodes' resources, with what running jobs hold taken when {@code withRunning}. */
+        private ResourcePool buildPool(boolean withRunning) {
+            List<String> names = new ArrayList<>();
+            List<int[]> cpus = new ArrayList<>();
+            List<int[]> sockets = new ArrayList<>();
+            List<Long> mem = new ArrayList<>();
+            List<ResourcePool.Gpu[]> gpus = new ArrayList<>();
+            for (Node n : nodes.values()) {
+                if (!n.state().isUp()) {
+                    continue;
                 }
-                ResourcePool built = new ResourcePool(names, cpus, sockets, mem, gpus);
-                for (int i = 0; i < names.size(); i++) {
-                    built.threads[i] = threadsByNode.getOrDefault(names.get(i), 1);
-                }
+                names.add(n.name());
+                int[] ids = n.cpuIds().stream().mapToInt(Integer::intValue).toArray();
+                cpus.add(ids);
+                int[] s = socketsByNode.get(n.name());
+                sockets.add(s != null && s.length == ids.length ? s : null);
+                mem.add(n.memoryMb());
+                gpus.add(gresByNode.getOrDefault(n.name(), new ResourcePool.Gpu[0]));
+            }
+            ResourcePool built = new ResourcePool(names, cpus, sockets, mem, gpus);
+            for (int i = 0; i < names.size(); i++) {
+                built.threads[i] = threadsByNode.getOrDefault(names.get(i), 1);
+            }
+            if (withRunning) {
                 for (Job j : jobs.values()) {
                     if (j.state() == JobState.RUNNING) {
                         built.take(j.allocation());
                     }
                 }
-                live = built;
             }
-            return live;
+            return built;
         }
 
         @Override
@@ -2350,6 +2408,9 @@ public final class Scheduler {
 
         @Override
         public void plan(Job job, Instant start) {
+            if (!planStarts) {
+                return;
+            }
             planning.put(job.id(), start);
         }
 

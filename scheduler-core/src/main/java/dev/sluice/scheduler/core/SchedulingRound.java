@@ -41,6 +41,23 @@ public interface SchedulingRound {
     default void plan(Job job, Instant start) {
     }
 
+    /**
+     * Whether this pass should work out expected starts for {@link #plan}. When not, a strategy may leave out work
+     * whose only result is a plan, as long as every decision stays the same.
+     */
+    default boolean plans() {
+        return true;
+    }
+
+    /**
+     * Whether the job would fit on its nodes with no job running there, counting CPUs and GPUs first as EASY's
+     * reservation search does: whether a reservation for it exists at all. Asked only when {@link #plans()} is
+     * false.
+     */
+    default boolean couldFitIdle(Job job) {
+        throw new UnsupportedOperationException("couldFitIdle is asked only of rounds that do not plan");
+    }
+
     Instant now();
 
     /** Running jobs, those started in this pass included. */

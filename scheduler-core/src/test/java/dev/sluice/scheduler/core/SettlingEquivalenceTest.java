@@ -74,6 +74,13 @@ class SettlingEquivalenceTest {
     }
 
     private static long compare(int seed, SchedulingStrategy fastStrategy, SchedulingStrategy fullStrategy) {
+        return compare(seed, fastStrategy, fullStrategy, s -> {
+        }).settledPasses;
+    }
+
+    /** @param setup applied to the fast scheduler before anything happens; returns the fast scheduler */
+    static Scheduler compare(int seed, SchedulingStrategy fastStrategy, SchedulingStrategy fullStrategy,
+                             java.util.function.Consumer<Scheduler> setup) {
         Random rnd = new Random(seed);
         String conf = "PartitionName=a Nodes=n[1-3] Default=YES MaxTime=" + (rnd.nextBoolean() ? "60" : "INFINITE")
                 + (rnd.nextInt(3) == 0 ? " MaxNodes=1" : "") + "\n"
@@ -82,6 +89,7 @@ class SettlingEquivalenceTest {
         MutableClock clock = new MutableClock();
         Scheduler fast = new Scheduler(config, clock, fastStrategy);
         Scheduler full = new Scheduler(config, clock, fullStrategy);
+        setup.accept(fast);
         List<Input> boot = new ArrayList<>();
         for (int n = 1; n <= 4; n++) {
             int cpus = 2 + rnd.nextInt(3);
@@ -134,7 +142,7 @@ class SettlingEquivalenceTest {
             step(fast, full, batch, seed, s);
         }
         assertThat(fast.jobs()).isEqualTo(full.jobs());
-        return fast.settledPasses;
+        return fast;
     }
 
     private static void step(Scheduler fast, Scheduler full, List<Input> batch, int seed, int s) {
