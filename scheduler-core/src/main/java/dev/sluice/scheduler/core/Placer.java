@@ -48,6 +48,12 @@ final class Placer {
             return null;
         }
         long memPerTask = memPerTask(r, defMemPerCpuMb);
+        if (!build && required == null && countsOnly(r, memPerTask) && candidates.length == pool.size()
+                && pool.singleThreaded()) {
+            // every node holds as many tasks as it has free CPUs, any number of nodes will do: it fits exactly
+            // when the free CPUs add up (the search below would pick the fewest nodes that hold them)
+            return FITS;
+        }
         int req = required == null ? 0 : required.length;
         int[] order = candidates;
         if (req > 0) {
@@ -111,6 +117,17 @@ final class Placer {
         return null;
     }
 
+    /**
+     * A request whose only need is CPUs, one per task: no node count, tasks per node, memory, GPUs, exclusivity.
+     * On one-thread-per-core nodes a node's capacity for it is its free CPU count.
+     */
+    private static boolean countsOnly(JobRequest r, long memPerTask) {
+        return r.nodesMin() == null && r.nodesMax() == null && r.ntasksPerNode() == null
+                && r.effectiveCpusPerTask() == 1 && memPerTask == 0 && r.memPerNodeMb() == null
+                && r.effectiveGpusPerNode() == 0 && r.gpusTotal() == null && perTaskGpus(r) == 0
+                && memPerGpu(r) == 0 && !r.wholeNodes();
+    }
+
     private static int perTaskGpus(JobRequest r) {
         return r.gpusPerTask() == null || r.gpusPerTask() < 0 ? 0 : r.gpusPerTask();
     }
@@ -165,13 +182,24 @@ final class Placer {
 
     /** The least number of nodes whose capacities add up to {@code tasks}. */
     private static int fewest(int[] caps, int n, int tasks) {
-        int[] sorted = Arrays.copyOf(caps, n);
-        Arrays.sort(sorted);
+        int max = 0;
+        for (int i = 0; i < n; i++) {
+            max = Math.max(max, caps[i]);
+        }
+        // largest capacities first, counted rather than sorted: a pass asks this for every job it places
+        int[] count = new int[max + 1];
+        for (int i = 0; i < n; i++) {
+            count[caps[i]]++;
+        }
         long sum = 0;
-        for (int k = 1; k <= n; k++) {
-            sum += sorted[n - k];
-            if (sum >= tasks) {
-                return k;
+        int k = 0;
+        for (int c = max; c > 0; c--) {
+            for (int m = count[c]; m > 0; m--) {
+                sum += c;
+                k++;
+                if (sum >= tasks) {
+                    return k;
+                }
             }
         }
         return Integer.MAX_VALUE;

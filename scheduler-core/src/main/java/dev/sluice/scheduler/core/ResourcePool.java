@@ -101,6 +101,7 @@ public final class ResourcePool {
         freeMem = o.freeMem.clone();
         freeCpuTotal = o.freeCpuTotal;
         threads = o.threads;
+        singleThreaded = o.singleThreaded;
     }
 
     private void owned(int i) {
@@ -137,6 +138,24 @@ public final class ResourcePool {
             freeMem[i] = Math.min(freeMem[i], other.freeMem[i]);
             freeCpuTotal += freeCount[i];
         }
+    }
+
+    /** 0 not yet known, 1 every node has one thread per core, 2 not; {@link #threads} is set once, after building. */
+    private byte singleThreaded;
+
+    /** Whether every node has one thread per core (a task's CPU is then any one free CPU). */
+    boolean singleThreaded() {
+        if (singleThreaded == 0) {
+            byte v = 1;
+            for (int t : threads) {
+                if (t > 1) {
+                    v = 2;
+                    break;
+                }
+            }
+            singleThreaded = v;
+        }
+        return singleThreaded == 1;
     }
 
     public int size() {
