@@ -411,7 +411,9 @@ final class Placer {
                 out[n++] = id;
             }
         }
-        Arrays.sort(out, 0, n);
+        if (!near.isEmpty() && socket != null) {
+            Arrays.sort(out, 0, n); // the GPUs' sockets came first; otherwise ids are in order already
+        }
         return immutable(out, n);
     }
 }

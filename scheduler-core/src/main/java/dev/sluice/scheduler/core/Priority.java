@@ -53,6 +53,11 @@ public final class Priority {
 
     private final boolean allZero;
 
+    /** Every weight is 0: a job's priority is minus its nice. */
+    boolean allZero() {
+        return allZero;
+    }
+
     private static double num(Map<String, String> s, String key) {
         String v = s.get(key);
         return v == null ? 0 : Double.parseDouble(v.trim());

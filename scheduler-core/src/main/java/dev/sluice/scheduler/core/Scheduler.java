@@ -398,6 +398,21 @@ public final class Scheduler {
     /** Expected starts of pending jobs from the last pass's backfill reservations (squeue --start). */
     private Map<Long, Instant> planned = Map.of();
     private Map<Long, Instant> planning = new HashMap<>();
+    /** PriorityTier and PriorityJobFactor per partition name, parsed once per configuration (0 for an unknown one). */
+    private final Map<String, Integer> tiers = new HashMap<>();
+    private final Map<String, Integer> factors = new HashMap<>();
+    private ClusterConfig settingsOf;
+    /** The multifactor weights, parsed once per configuration. */
+    private Priority weights;
+    private ClusterConfig weightsOf;
+
+    private Priority weights() {
+        if (weightsOf != config) {
+            weights = new Priority(config);
+            weightsOf = config;
+        }
+        return weights;
+    }
     /** Whether passes work out expected starts (squeue --start); see {@link #planStarts(boolean)}. */
     private boolean planStarts = true;
     /** The up nodes with nothing running, and which shapes fit there: "could this job ever run on its nodes". */
@@ -2296,7 +2311,13 @@ public final class Scheduler {
                 return job.adminPriority();
             }
             if (priority == null) {
-                priority = new Priority(config);
+                priority = weights();
+            }
+            if (priority.allZero()) {
+                // nothing but nice counts (Priority.of says the same): no fairshare or totals to look up
+                return -job.request().effectiveNice();
+            }
+            if (totals == null) {
                 ResourcePool pool = pool();
                 long cpus = 0;
                 long gpus = 0;
@@ -2338,13 +2359,15 @@ public final class Scheduler {
             return partitionSetting(job.partition(), "PriorityTier");
         }
 
-        /** PriorityTier and PriorityJobFactor per partition name, parsed once per pass (0 for an unknown one). */
-        private final Map<String, Integer> tiers = new HashMap<>();
-        private final Map<String, Integer> factors = new HashMap<>();
 
         private int partitionSetting(String name, String key) {
             if (name == null) {
                 return 0;
+            }
+            if (settingsOf != config) {
+                settingsOf = config;
+                tiers.clear();
+                factors.clear();
             }
             Map<String, Integer> known = key.equals("PriorityTier") ? tiers : factors;
             Integer v = known.get(name);
