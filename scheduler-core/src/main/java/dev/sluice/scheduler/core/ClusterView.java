@@ -8,7 +8,7 @@ public record ClusterView(List<NodeView> nodes, List<PartitionView> partitions) 
     public static final ClusterView EMPTY = new ClusterView(List.of(), List.of());
 
     public record NodeView(String name, NodeState state, String reason, int cpus, int allocCpus, long memoryMb,
-                           long allocMemMb, Instant lastHeartbeat, List<String> partitions) {
+                           long allocMemMb, Instant lastHeartbeat, List<String> partitions, String address) {
     }
 
     /** @param maxTimeMinutes null is unlimited; {@code nodes} is a hostlist expression */

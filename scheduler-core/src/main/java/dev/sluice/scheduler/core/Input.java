@@ -59,9 +59,16 @@ public sealed interface Input {
     record Down(String node, String reason) implements Input {
     }
 
-    /** @param runningJobs jobs whose processes the agent found still alive at its start */
+    /**
+     * @param runningJobs jobs whose processes the agent found still alive at its start
+     * @param address     where the node's agent listens ({@code host:port} or a URL), for srun; null if unknown
+     */
     record NodeRegistered(String node, String bootId, List<Integer> cpuIds, long memoryMb,
-                          Collection<Long> runningJobs) implements Input {
+                          Collection<Long> runningJobs, String address) implements Input {
+        public NodeRegistered(String node, String bootId, List<Integer> cpuIds, long memoryMb,
+                              Collection<Long> runningJobs) {
+            this(node, bootId, cpuIds, memoryMb, runningJobs, null);
+        }
     }
 
     record Heartbeat(String node) implements Input {

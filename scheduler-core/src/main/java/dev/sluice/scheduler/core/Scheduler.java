@@ -1083,7 +1083,8 @@ public final class Scheduler {
         Node old = nodes.get(r.node());
         NodeState state = old != null && old.state() == NodeState.DRAINED ? NodeState.DRAINED : NodeState.IDLE;
         String reason = state == NodeState.DRAINED ? old.reason() : null;
-        nodes.put(r.node(), new Node(r.node(), r.cpuIds(), r.memoryMb(), state, reason, now, r.bootId()));
+        String address = r.address() != null ? r.address() : old == null ? null : old.address();
+        nodes.put(r.node(), new Node(r.node(), r.cpuIds(), r.memoryMb(), state, reason, now, r.bootId(), address));
         savedNodes.add(r.node());
         nodesChanged();
         if (old != null && !java.util.Objects.equals(old.bootId(), r.bootId())) {
@@ -2483,7 +2484,8 @@ public final class Scheduler {
                     .map(PartitionDef::name).toList();
             nodeViews.add(new ClusterView.NodeView(n.name(), n.state(), n.reason(), n.cpuIds().size(),
                     usedCpus(n.name()), n.memoryMb(),
-                    used.containsKey(n.name()) ? used.get(n.name()).mem : 0L, n.lastHeartbeat(), parts));
+                    used.containsKey(n.name()) ? used.get(n.name()).mem : 0L, n.lastHeartbeat(), parts,
+                    n.address()));
         }
         List<ClusterView.PartitionView> partitionViews = new ArrayList<>();
         for (PartitionDef p : config.partitions()) {

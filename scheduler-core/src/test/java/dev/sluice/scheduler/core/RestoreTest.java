@@ -82,4 +82,26 @@ class RestoreTest {
         assertThat(c.allocation(1)).isEqualTo("n1: 2 tasks, cpus 0-1");
         assertThat(c.reason(2)).isEqualTo(Reason.RESOURCES);
     }
+
+    @Test
+    void whereANodesAgentListensIsKeptAcrossARestart() {
+        TestCluster c = cluster();
+        c.handle(new Input.NodeRegistered("n1", "b1", List.of(0, 1), 1024, List.of(), "10.0.0.7:6818"));
+        Map<String, Node> savedNodes = new HashMap<>();
+        for (Decision d : c.decisions) {
+            if (d instanceof Decision.NodeSaved n) {
+                savedNodes.put(n.node().name(), n.node());
+            }
+        }
+
+        Scheduler fresh = new Scheduler(ClusterConfig.parse(ClusterConfig.LOCAL_DEFAULT), c.clock);
+        fresh.restore(savedNodes.values(), List.of());
+
+        assertThat(fresh.view().nodes()).extracting(ClusterView.NodeView::address).containsExactly("10.0.0.7:6818");
+        // an agent that says nothing of its address (an older one) does not erase it
+        fresh.handle(new Input.NodeRegistered("n1", "b2", List.of(0, 1), 1024, List.of()));
+        assertThat(fresh.node("n1").orElseThrow().address()).isEqualTo("10.0.0.7:6818");
+        fresh.handle(new Input.NodeRegistered("n1", "b3", List.of(0, 1), 1024, List.of(), "10.0.0.9:6818"));
+        assertThat(fresh.view().nodes()).extracting(ClusterView.NodeView::address).containsExactly("10.0.0.9:6818");
+    }
 }

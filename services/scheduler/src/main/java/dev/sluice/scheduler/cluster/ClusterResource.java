@@ -27,8 +27,8 @@ public class ClusterResource {
      * One node as sinfo reads it; {@code gres}, {@code features}, {@code sockets}, {@code coresPerSocket} and
      * {@code threadsPerCore} come from the node's NodeName line (absent ones are null), {@code responding} is false
      * once the node missed SlurmdTimeout. {@code reasonUser} and {@code reasonTime}: who set the reason through
-     * the admin endpoint and when (null for a reason set otherwise); {@code address} is not kept by the scheduler
-     * yet and is null.
+     * the admin endpoint and when (null for a reason set otherwise); {@code address}: where the node's agent
+     * listens, as it registered (null until it did), which srun uses to reach it.
      */
     public record NodeDto(String name, String state, String reason, int cpus, int allocCpus, long memory,
                           long allocMem, Instant lastHeartbeat, List<String> partitions, String gres,
@@ -44,7 +44,7 @@ public class ClusterResource {
                     n.allocMemMb(), n.lastHeartbeat(), n.partitions(), param(def, "Gres"), param(def, "Features"),
                     number(param(def, "Sockets")), number(param(def, "CoresPerSocket")),
                     number(param(def, "ThreadsPerCore")),
-                    !(n.state() == NodeState.DOWN && Scheduler.NOT_RESPONDING.equals(n.reason())), null,
+                    !(n.state() == NodeState.DOWN && Scheduler.NOT_RESPONDING.equals(n.reason())), n.address(),
                     stamp == null ? null : stamp.user(), stamp == null ? null : stamp.time());
         }
 

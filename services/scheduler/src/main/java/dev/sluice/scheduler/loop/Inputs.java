@@ -37,7 +37,7 @@ final class Inputs {
             case JobUpdateRequested u -> new Input.Update(u.jobId(), u.admin(), u.timeLimitMinutes(), u.partition(),
                     u.nice(), u.priority());
             case NodeRegistered r -> new Input.NodeRegistered(r.node(), r.bootId(), cpuIds(r), r.realMemoryMb(),
-                    r.runningJobs() == null ? List.of() : r.runningJobs());
+                    r.runningJobs() == null ? List.of() : r.runningJobs(), r.address());
             case NodeHeartbeat h -> new Input.Heartbeat(h.node());
             case NodeDrainRequested d -> new Input.Drain(d.node(), d.reason());
             // the node could not start it (failing prolog, drained node): back to PENDING, as Slurm requeues

@@ -33,7 +33,7 @@ class PriorityFactorsTest {
                 List.of(new Policy.Association("alice", "lab100", 1, Policy.Limits.NONE),
                         new Policy.Association("alice", "lab50", 1, Policy.Limits.NONE)), Map.of(), Map.of());
         ClusterView view = new ClusterView(List.of(new ClusterView.NodeView("n1", NodeState.IDLE, null, 4, 0, 1000, 0,
-                NOW, List.of("cpu"))), List.of());
+                NOW, List.of("cpu"), null)), List.of());
         PriorityFactors f = new PriorityFactors(CONFIG, policy, view, NOW);
 
         // submitted 7 days ago (PriorityMaxAge): age factor 1; lab100 ranks first of two users: fairshare 1.0

@@ -106,6 +106,9 @@ class RestartSafetyTest {
                         .stream().filter(s -> s.state() == JobState.COMPLETED).count() == JOBS);
                 second.close();
                 checkHistory(jobEvents, launches);
+                // the nodes registered with the first scheduler; the second knows where their agents listen
+                assertThat(view.get().nodes()).extracting(n -> n.name() + " " + n.address())
+                        .containsExactly("n1 n1.cluster:6818", "n2 n2.cluster:6818");
             } finally {
                 second.close();
             }
@@ -178,7 +181,7 @@ class RestartSafetyTest {
     }
 
     private static NodeRegistered node(String name) {
-        return new NodeRegistered(name, "boot-" + name, Instant.now(), name, "127.0.0.1:0", 2, 1, 2, 1,
+        return new NodeRegistered(name, "boot-" + name, Instant.now(), name, name + ".cluster:6818", 2, 1, 2, 1,
                 List.of(0, 1), 4096, List.of(), List.of(), List.of());
     }
 

@@ -34,7 +34,8 @@ class StateRecordsTest {
                 null, null, true, null);
         JobSubmitted submitted = new JobSubmitted(7, T, new Owner("some_user", 1001, 1001), new JobSpec("x", "cpu",
                 null, null, "#!/bin/sh\n", "/tmp", null, null, Map.of("A", "b"), Resources.of(8, 1, 1024L), 30));
-        Node node = new Node("n1", List.of(0, 1, 2), 4096, NodeState.MIXED, null, T, "boot-1");
+        Node node = new Node("n1", List.of(0, 1, 2), 4096, NodeState.MIXED, null, T, "boot-1",
+                "10.0.0.7:6818");
 
         Map<Long, StateRecords.StoredJob> jobs = new HashMap<>();
         Map<String, Node> nodes = new HashMap<>();
