@@ -122,7 +122,7 @@ final class ShowText {
         l.add("AvailableFeatures=" + (features.isEmpty() ? "(null)" : features));
         l.add("ActiveFeatures=" + (features.isEmpty() ? "(null)" : features));
         l.add("Gres=" + (gres.isEmpty() ? "(null)" : gres));
-        l.add("NodeAddr=" + text(n, "address", name) + " NodeHostName=" + text(n, "hostname", name));
+        l.add("NodeAddr=" + host(text(n, "address", name)) + " NodeHostName=" + text(n, "hostname", name));
         l.add("RealMemory=" + mem + " AllocMem=" + allocMem + " FreeMem=" + text(n, "freeMem", "N/A") + " Sockets="
                 + sockets + " Boards=1");
         l.add("State=" + state(n) + " ThreadsPerCore=" + threads + " TmpDisk=0 Weight=" + num(n, "weight", 1)
@@ -291,5 +291,20 @@ final class ShowText {
             // No group database: the number alone is printed in the parentheses.
         }
         return Long.toString(gid);
+    }
+
+    /** NodeAddr is a host, as in Slurm: the agent's {@code host:port} or URL without the port and scheme. */
+    static String host(String address) {
+        String a = address.contains("://") ? address.substring(address.indexOf("://") + 3) : address;
+        int slash = a.indexOf('/');
+        if (slash >= 0) {
+            a = a.substring(0, slash);
+        }
+        int colon = a.lastIndexOf(':');
+        if (colon > 0 && colon < a.length() - 1 && a.substring(colon + 1).chars().allMatch(Character::isDigit)
+                && a.indexOf(':') == colon) {
+            a = a.substring(0, colon);
+        }
+        return a;
     }
 }

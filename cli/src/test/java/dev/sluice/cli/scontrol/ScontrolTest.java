@@ -218,4 +218,12 @@ class ScontrolTest {
         assertThat(s.run("scontrol", "reconfigure").rc()).isZero();
         assertThat(s.writes()).containsExactly("POST /api/v1/admin/reconfigure {}");
     }
+
+    @Test
+    void nodeAddrIsTheHostTheAgentRegisteredWith() {
+        org.assertj.core.api.Assertions.assertThat(ShowText.host("10.0.0.7:6818")).isEqualTo("10.0.0.7");
+        org.assertj.core.api.Assertions.assertThat(ShowText.host("http://gpu03.cluster:6818/")).isEqualTo("gpu03.cluster");
+        org.assertj.core.api.Assertions.assertThat(ShowText.host("node02")).isEqualTo("node02");
+        org.assertj.core.api.Assertions.assertThat(ShowText.host("fe80::1")).isEqualTo("fe80::1");
+    }
 }
