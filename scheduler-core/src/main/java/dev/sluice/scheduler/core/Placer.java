@@ -349,13 +349,15 @@ final class Placer {
 
     private static List<Integer> chooseCores(ResourcePool pool, int i, int count, java.util.Set<Integer> near, int t) {
         List<Integer> out = new ArrayList<>(count);
-        java.util.BitSet free = pool.freeCpus[i];
         int[] socket = pool.cpuSocket[i];
         int cores = pool.cpuIds[i].length / t;
         for (int pass = 0; pass < 2 && out.size() < count; pass++) {
             for (int k = 0; k < cores && out.size() < count; k++) {
                 int first = k * t;
-                boolean whole = free.nextClearBit(first) >= first + t;
+                boolean whole = true;
+                for (int p = first; p < first + t; p++) {
+                    whole &= pool.cpuFree(i, p);
+                }
                 boolean isNear = !near.isEmpty() && socket != null && near.contains(socket[first]);
                 // first pass: cores on the GPUs' sockets; second: the others
                 if (whole && (pass == 0 ? isNear : !isNear)) {
@@ -396,16 +398,15 @@ final class Placer {
         }
         int[] out = new int[count];
         int n = 0;
-        java.util.BitSet free = pool.freeCpus[i];
         int[] socket = pool.cpuSocket[i];
         if (!near.isEmpty() && socket != null) {
-            for (int p = free.nextSetBit(0); p >= 0 && n < count; p = free.nextSetBit(p + 1)) {
+            for (int p = pool.nextFreeCpu(i, 0); p >= 0 && n < count; p = pool.nextFreeCpu(i, p + 1)) {
                 if (near.contains(socket[p])) {
                     out[n++] = pool.cpuIds[i][p];
                 }
             }
         }
-        for (int p = free.nextSetBit(0); p >= 0 && n < count; p = free.nextSetBit(p + 1)) {
+        for (int p = pool.nextFreeCpu(i, 0); p >= 0 && n < count; p = pool.nextFreeCpu(i, p + 1)) {
             int id = pool.cpuIds[i][p];
             if (near.isEmpty() || socket == null || !near.contains(socket[p])) {
                 out[n++] = id;

@@ -22,16 +22,20 @@ public final class ResourcePool {
     final int[][] cpuSocket;
     final long[] totalMem;
     final Gpu[][] gpus;
-    final BitSet[] freeCpus;
+    /**
+     * Which CPU positions are free, every node's bits in one array: node i owns the words from
+     * {@code cpuWord[i]} to {@code cpuWord[i + 1]}. A copy is one array copy, and a cluster of many small nodes is
+     * not many small objects.
+     */
+    private long[] cpuBits;
+    private final int[] cpuWord;
     final int[] freeCount;
     final long[] freeMem;
     final BitSet[] freeGpus;
     /**
-     * Copy on write: a copy shares the nodes' bit sets with its origin, and whichever side changes a node first
-     * clones that node's sets. Backfill copies the pool a few times a pass and changes only a few nodes.
+     * Copy on write for the GPU sets: a copy shares them with its origin, and whichever side changes a node's GPUs
+     * first clones that node's set. Backfill copies the pool a few times a pass; most jobs change no GPU.
      */
-    private boolean[] own;
-    /** The same for the GPU sets, which most jobs never change. */
     private boolean[] ownGpus;
     /** Free CPUs over all nodes: a job asking for more cannot fit, whatever its nodes. */
     long freeCpuTotal;
@@ -58,7 +62,11 @@ public final class ResourcePool {
         cpuSocket = sockets.toArray(new int[0][]);
         totalMem = new long[n];
         gpus = gpuList.toArray(new Gpu[0][]);
-        freeCpus = new BitSet[n];
+        cpuWord = new int[n + 1];
+        for (int i = 0; i < n; i++) {
+            cpuWord[i + 1] = cpuWord[i] + (cpuIds[i].length + 63) / 64;
+        }
+        cpuBits = new long[cpuWord[n]];
         freeCount = new int[n];
         freeMem = new long[n];
         freeGpus = new BitSet[n];
@@ -66,8 +74,9 @@ public final class ResourcePool {
         indices = new java.util.IdentityHashMap<>();
         for (int i = 0; i < n; i++) {
             totalMem[i] = mem.get(i);
-            freeCpus[i] = new BitSet(cpuIds[i].length);
-            freeCpus[i].set(0, cpuIds[i].length);
+            for (int p = 0; p < cpuIds[i].length; p++) {
+                cpuBits[cpuWord[i] + (p >> 6)] |= 1L << p;
+            }
             freeCount[i] = cpuIds[i].length;
             freeMem[i] = totalMem[i];
             freeGpus[i] = new BitSet(gpus[i].length);
@@ -75,9 +84,8 @@ public final class ResourcePool {
             index.put(names[i], i);
             freeCpuTotal += freeCount[i];
         }
-        own = new boolean[n];
-        Arrays.fill(own, true);
-        ownGpus = own.clone();
+        ownGpus = new boolean[n];
+        Arrays.fill(ownGpus, true);
         threads = new int[n];
         Arrays.fill(threads, 1);
     }
@@ -91,24 +99,16 @@ public final class ResourcePool {
         index = o.index;
         indices = o.indices;
         int n = names.length;
-        freeCpus = o.freeCpus.clone();
+        cpuWord = o.cpuWord;
+        cpuBits = o.cpuBits.clone();
         freeGpus = o.freeGpus.clone();
-        own = new boolean[n];
         ownGpus = new boolean[n];
-        Arrays.fill(o.own, false);
         Arrays.fill(o.ownGpus, false);
         freeCount = o.freeCount.clone();
         freeMem = o.freeMem.clone();
         freeCpuTotal = o.freeCpuTotal;
         threads = o.threads;
         singleThreaded = o.singleThreaded;
-    }
-
-    private void owned(int i) {
-        if (!own[i]) {
-            freeCpus[i] = (BitSet) freeCpus[i].clone();
-            own[i] = true;
-        }
     }
 
     private void ownedGpus(int i) {
@@ -126,10 +126,18 @@ public final class ResourcePool {
     public void retainFree(ResourcePool other) {
         freeCpuTotal = 0;
         for (int i = 0; i < names.length; i++) {
-            if (freeCpus[i] != other.freeCpus[i]) {
-                owned(i);
-                freeCpus[i].and(other.freeCpus[i]);
-                freeCount[i] = freeCpus[i].cardinality();
+            boolean changed = false;
+            for (int w = cpuWord[i]; w < cpuWord[i + 1]; w++) {
+                long kept = cpuBits[w] & other.cpuBits[w];
+                changed |= kept != cpuBits[w];
+                cpuBits[w] = kept;
+            }
+            if (changed) {
+                int c = 0;
+                for (int w = cpuWord[i]; w < cpuWord[i + 1]; w++) {
+                    c += Long.bitCount(cpuBits[w]);
+                }
+                freeCount[i] = c;
             }
             if (freeGpus[i] != other.freeGpus[i]) {
                 ownedGpus(i);
@@ -156,6 +164,31 @@ public final class ResourcePool {
             singleThreaded = v;
         }
         return singleThreaded == 1;
+    }
+
+    /** Whether CPU position {@code p} (an index into {@code cpuIds[i]}) of node i is free. */
+    boolean cpuFree(int i, int p) {
+        return (cpuBits[cpuWord[i] + (p >> 6)] & (1L << p)) != 0;
+    }
+
+    /** The first free CPU position of node i at or after {@code from}, or -1. */
+    int nextFreeCpu(int i, int from) {
+        int end = cpuIds[i].length;
+        if (from >= end) {
+            return -1;
+        }
+        int w = cpuWord[i] + (from >> 6);
+        long word = cpuBits[w] & (-1L << from);
+        while (true) {
+            if (word != 0) {
+                int p = ((w - cpuWord[i]) << 6) + Long.numberOfTrailingZeros(word);
+                return p < end ? p : -1;
+            }
+            if (++w >= cpuWord[i + 1]) {
+                return -1;
+            }
+            word = cpuBits[w];
+        }
     }
 
     public int size() {
@@ -213,7 +246,7 @@ public final class ResourcePool {
             }
             for (int cpu : s.cpuIds()) {
                 int p = position(i, cpu);
-                if (p < 0 || !freeCpus[i].get(p)) {
+                if (p < 0 || !cpuFree(i, p)) {
                     return false;
                 }
             }
@@ -247,16 +280,13 @@ public final class ResourcePool {
             if (i < 0) {
                 continue;
             }
-            if (!s.cpuIds().isEmpty()) {
-                owned(i);
-            }
             if (!s.gpuIds().isEmpty()) {
                 ownedGpus(i);
             }
             for (int cpu : s.cpuIds()) {
                 int p = position(i, cpu);
-                if (p >= 0 && freeCpus[i].get(p) != free) {
-                    freeCpus[i].set(p, free);
+                if (p >= 0 && cpuFree(i, p) != free) {
+                    cpuBits[cpuWord[i] + (p >> 6)] ^= 1L << p;
                     freeCount[i] += free ? 1 : -1;
                     freeCpuTotal += free ? 1 : -1;
                 }
