@@ -26,29 +26,43 @@ final class Placer {
      */
     static Optional<List<NodeShare>> place(JobRequest r, ResourcePool pool, int[] candidates, int[] required,
                                            Long defMemPerCpuMb) {
-        return Optional.ofNullable(place(r, pool, candidates, required, defMemPerCpuMb, true));
+        return Optional.ofNullable(place(r, pool, candidates, required, defMemPerCpuMb, LAYOUT));
     }
+
+    /**
+     * Like {@link #place}, but the shares say which CPUs, GPUs and memory only, not which task ranks run where: for
+     * looking ahead (a reservation), where the shares are taken from a copy of the pool and never launched.
+     */
+    static Optional<List<NodeShare>> placeResources(JobRequest r, ResourcePool pool, int[] candidates, int[] required,
+                                                    Long defMemPerCpuMb) {
+        return Optional.ofNullable(place(r, pool, candidates, required, defMemPerCpuMb, RESOURCES));
+    }
+
+    /** What a search builds once it found nodes: nothing, the resources, or the resources and the task layout. */
+    private static final int FIT_ONLY = 0;
+    private static final int RESOURCES = 1;
+    private static final int LAYOUT = 2;
 
     /**
      * Whether {@link #place} would find a placement, without building it: the same search, stopped where
      * {@code place} starts laying out CPUs and GPUs (that layout never fails once nodes are picked).
      */
     static boolean fits(JobRequest r, ResourcePool pool, int[] candidates, int[] required, Long defMemPerCpuMb) {
-        return place(r, pool, candidates, required, defMemPerCpuMb, false) != null;
+        return place(r, pool, candidates, required, defMemPerCpuMb, FIT_ONLY) != null;
     }
 
     private static final List<NodeShare> FITS = List.of();
 
-    /** @return the shares, {@link #FITS} when found and {@code build} is false, null when it does not fit */
+    /** @return the shares, {@link #FITS} when found and {@code build} is FIT_ONLY, null when it does not fit */
     private static List<NodeShare> place(JobRequest r, ResourcePool pool, int[] candidates, int[] required,
-                                         Long defMemPerCpuMb, boolean build) {
+                                         Long defMemPerCpuMb, int build) {
         int tasks = r.effectiveTasks();
         int cpusPerTask = r.effectiveCpusPerTask();
         if (pool.freeCpuTotal < (long) tasks * cpusPerTask) {
             return null;
         }
         long memPerTask = memPerTask(r, defMemPerCpuMb);
-        if (!build && required == null && countsOnly(r, memPerTask) && candidates.length == pool.size()
+        if (build == FIT_ONLY && required == null && countsOnly(r, memPerTask) && candidates.length == pool.size()
                 && pool.singleThreaded()) {
             // every node holds as many tasks as it has free CPUs, any number of nodes will do: it fits exactly
             // when the free CPUs add up (the search below would pick the fewest nodes that hold them)
@@ -110,7 +124,8 @@ final class Placer {
             for (int k = minNodes; k <= maxNodes; k++) {
                 int[] picked = pick(caps, n, maxCap, k, tasks, req);
                 if (picked != null) {
-                    return build ? shares(r, pool, usable, caps, picked, tasks, cpusPerTask, memPerTask, gpus) : FITS;
+                    return build == FIT_ONLY ? FITS
+                            : shares(r, pool, usable, caps, picked, tasks, cpusPerTask, memPerTask, gpus, build == LAYOUT);
                 }
             }
         }
@@ -243,7 +258,7 @@ final class Placer {
     }
 
     private static List<NodeShare> shares(JobRequest r, ResourcePool pool, int[] usable, int[] caps, int[] picked,
-                                          int tasks, int cpusPerTask, long memPerTask, int gpus) {
+                                          int tasks, int cpusPerTask, long memPerTask, int gpus, boolean layout) {
         int[] perNode = new int[picked.length];
         int dealt = 0;
         while (dealt < tasks) {
@@ -254,7 +269,7 @@ final class Placer {
                 }
             }
         }
-        List<List<Integer>> ranks = ranks(perNode, tasks, r.cyclic());
+        List<List<Integer>> ranks = layout ? ranks(perNode, tasks, r.cyclic()) : null;
         boolean total = r.gpusTotal() != null && r.gpusTotal() > 0;
         List<NodeShare> out = new ArrayList<>(picked.length);
         for (int j = 0; j < picked.length; j++) {
@@ -267,7 +282,7 @@ final class Placer {
             List<Integer> cpuIds = chooseCpus(pool, i, cpus, socketsOf(pool, i, gpuIds));
             long mem = r.memPerNodeMb() != null ? r.memPerNodeMb()
                     : memPerGpu(r) > 0 ? memPerGpu(r) * gpuIds.size() : memPerTask * perNode[j];
-            out.add(new NodeShare(pool.names[i], perNode[j], cpuIds, mem, gpuIds, ranks.get(j)));
+            out.add(new NodeShare(pool.names[i], perNode[j], cpuIds, mem, gpuIds, layout ? ranks.get(j) : List.of()));
         }
         return out;
     }

@@ -334,7 +334,7 @@ public final class PriorityStrategy implements SchedulingStrategy {
             if (h.all == null) {
                 h.all = released(round.pool(), relevant, relevant.size());
             }
-            if (round.fit(job, h.all).isEmpty()) {
+            if (!round.fits(job, h.all)) {
                 return Optional.empty();
             }
         }
@@ -360,7 +360,7 @@ public final class PriorityStrategy implements SchedulingStrategy {
                 for (; given < lo; given++) {
                     best.release(relevant.get(given).allocation());
                 }
-                Optional<List<NodeShare>> f = round.fit(job, best);
+                Optional<List<NodeShare>> f = round.fitResources(job, best);
                 if (f.isPresent()) {
                     shares = f.get();
                     break;

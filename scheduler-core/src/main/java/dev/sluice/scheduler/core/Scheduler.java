@@ -2138,7 +2138,7 @@ public final class Scheduler {
                 cpus += idle.freeCount[i];
                 gpus += idle.freeGpus[i].cardinality();
             }
-            boolean fits = cpus >= needCpus && gpus >= needGpus && fit(job, idle, false).isPresent();
+            boolean fits = cpus >= needCpus && gpus >= needGpus && fit(job, idle, FIT_ONLY).isPresent();
             deferredReservations++;
             if (key != null) {
                 idleFits.put(key, fits);
@@ -2197,7 +2197,7 @@ public final class Scheduler {
          */
         @Override
         public Optional<List<NodeShare>> fit(Job job, ResourcePool on) {
-            return fit(job, on, true);
+            return fit(job, on, LAYOUT);
         }
 
         /**
@@ -2225,15 +2225,29 @@ public final class Scheduler {
                     return true;
                 }
             }
-            boolean fits = fit(job, on, false).isPresent();
+            boolean fits = fit(job, on, FIT_ONLY).isPresent();
             if (fits && key != null) {
                 fitsNow.put(key, stamp);
             }
             return fits;
         }
 
-        /** With {@code build} false the shares are not laid out: present with an empty list when it fits. */
-        private Optional<List<NodeShare>> fit(Job job, ResourcePool on, boolean build) {
+        @Override
+        public Optional<List<NodeShare>> fitResources(Job job, ResourcePool on) {
+            return fit(job, on, RESOURCES);
+        }
+
+        @Override
+        public boolean fits(Job job, ResourcePool on) {
+            return fit(job, on, FIT_ONLY).isPresent();
+        }
+
+        /** What a search builds: nothing (present with an empty list when it fits), resources, or the layout too. */
+        private static final int FIT_ONLY = 0;
+        private static final int RESOURCES = 1;
+        private static final int LAYOUT = 2;
+
+        private Optional<List<NodeShare>> fit(Job job, ResourcePool on, int build) {
             if (job.partitions() != null) {
                 // -p a,b: the first partition (in the order asked) where it fits now
                 List<String> ok = usableParts.getOrDefault(job.id(), List.of(job.partitions().split(",")));
@@ -2262,10 +2276,12 @@ public final class Scheduler {
             }
             Long defMem = defMems.computeIfAbsent(p.name(), k -> Optional.ofNullable(defMemPerCpu(p))).orElse(null);
             Optional<List<NodeShare>> fit;
-            if (build) {
+            if (build == LAYOUT) {
                 fit = r.nodeList() == null
                         ? Placer.place(r, on, candidates(job), defMem)
                         : Placer.place(r, on, candidates(job), required(job), defMem);
+            } else if (build == RESOURCES) {
+                fit = Placer.placeResources(r, on, candidates(job), r.nodeList() == null ? null : required(job), defMem);
             } else {
                 fit = Placer.fits(r, on, candidates(job), r.nodeList() == null ? null : required(job), defMem)
                         ? Optional.of(List.of()) : Optional.empty();

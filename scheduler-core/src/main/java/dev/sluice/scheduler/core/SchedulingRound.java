@@ -69,6 +69,19 @@ public interface SchedulingRound {
     /** Where the job fits on {@code pool}, if it does. */
     Optional<List<NodeShare>> fit(Job job, ResourcePool pool);
 
+    /**
+     * Where the job would fit on {@code pool} (a look-ahead copy), its CPUs, GPUs and memory; the shares may leave
+     * the task ranks out, so they are for taking from a copy, never for starting the job.
+     */
+    default Optional<List<NodeShare>> fitResources(Job job, ResourcePool pool) {
+        return fit(job, pool);
+    }
+
+    /** Whether the job fits on {@code pool} at all (nothing laid out). */
+    default boolean fits(Job job, ResourcePool pool) {
+        return fit(job, pool).isPresent();
+    }
+
     /** The up nodes the job could run on, as indices into {@link #pool()}. */
     BitSet candidateMask(Job job);
 
